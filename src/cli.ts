@@ -1,0 +1,171 @@
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { ApiKeys } from './auth/api-keys.ts';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
+import { loadFlowSet, validateFlowSet } from './flows/loader.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { ROLES, type Role, startAduan } from './main.ts';
+import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
+import { Keys } from './redis/keys.ts';
+
+const USAGE = `Usage: aduan <command>
+
+  start [--role all|bot|worker|api]    run the service (default role: all)
+  flows check [--dir DIR]              validate flows/*.yaml without starting
+  agency-key create AGENCY             create an API key for one agency (printed once)
+  agency-key create --coordinator      create a key that sees every agency's tickets
+
+Settings come from the environment; see README.md.`;
+
+/** Exit codes: 0 fine, 1 failed, 2 bad usage or configuration. */
+class UsageError extends Error {}
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'all' } } });
+  const role = values.role as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  const cfg = config();
+  const logger = createLogger(cfg.LOG_LEVEL);
+  const aduan = await startAduan(cfg, { role, logger });
+  if (aduan.url) {
+    // A person ran `npm start`: tell them where to go, on stderr so JSON logs on stdout stay clean.
+    process.stderr.write(
+      `\nAduan is running (role: ${role}).\n  Web chat:  ${aduan.url}/\n  Health:    ${aduan.url}/readyz\nPress Ctrl-C to stop.\n\n`,
+    );
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal received');
+    aduan.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ error: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function flowsCheck(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' } } });
+  const dir = values.dir ?? process.env.FLOWS_DIR ?? './flows';
+  const result = await validateFlowSet(dir);
+  if (result.ok) {
+    for (const flow of result.set.flows.values())
+      console.log(`ok  ${flow.file}  (${flow.id}, ${flow.steps.length} steps, version ${flow.version})`);
+    console.log(
+      `ok  routing: ${result.set.routing.regions.length} regions, ${result.set.routing.agencies.length} agencies, ${result.set.routing.categories.length} categories`,
+    );
+    return 0;
+  }
+  for (const error of result.errors) console.error(error.message);
+  console.error(`\n${result.errors.length} problem(s) found.`);
+  return 1;
+}
+
+/**
+ * Runs `fn` against the same Redis the service uses: REDIS_URL, else the running embedded server
+ * (found through its lock file under DATA_DIR), else an embedded server started just for this.
+ */
+async function withServiceRedis<T>(
+  cfg: Config,
+  logger: Logger,
+  fn: (redis: Redis) => Promise<T>,
+): Promise<T> {
+  const running = cfg.REDIS_URL ?? (await readEmbeddedRedisUrl(cfg.DATA_DIR));
+  const embedded = running ? null : await startEmbeddedRedis({ dataDir: cfg.DATA_DIR, logger });
+  const redis = new Redis(running ?? (embedded?.url as string), {
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+  });
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    await redis.quit().catch(() => undefined);
+    await embedded?.stop();
+  }
+}
+
+async function agencyKey(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { coordinator: { type: 'boolean', default: false } },
+  });
+  const [action, agency] = positionals;
+  if (action !== 'create')
+    throw new UsageError('agency-key: expected `create AGENCY` or `create --coordinator`');
+  if (!values.coordinator && !agency)
+    throw new UsageError(
+      'agency-key create: name an AGENCY id (see flows/routing.yaml) or pass --coordinator',
+    );
+  const cfg = config();
+  const logger = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL, process.stderr);
+  if (agency && !values.coordinator) {
+    const { routing } = await loadFlowSet(cfg.FLOWS_DIR);
+    if (!routing.agencies.some((a) => a.id === agency)) {
+      const known = routing.agencies.map((a) => a.id);
+      throw new UsageError(
+        `agency-key create: unknown agency "${agency}". Known agencies (flows/routing.yaml): ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}`,
+      );
+    }
+  }
+  const { key, record } = await withServiceRedis(cfg, logger, (redis) =>
+    new ApiKeys(redis, new Keys()).create(values.coordinator ? null : (agency ?? null)),
+  );
+  process.stderr.write(
+    `Created ${record.role} key ${record.id}${record.agencyId ? ` for ${record.agencyId}` : ''}. It is shown once; store it safely:\n`,
+  );
+  console.log(key);
+}
+
+/** Runs the command line; returns the exit code (start keeps running and returns null). */
+export async function main(argv: string[]): Promise<number | null> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        await start(rest);
+        return null;
+      case 'flows':
+        if (rest[0] !== 'check') throw new UsageError('flows: expected `flows check`');
+        return await flowsCheck(rest.slice(1));
+      case 'agency-key':
+        await agencyKey(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : err.message);
+      return 2;
+    }
+    if (err instanceof EmbeddedRedisError || (err as Error)?.name === 'FlowSetError') {
+      console.error((err as Error).message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== null) process.exit(code);

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `expected a whole number from ${min} to ${max}`)
+        .max(max, `expected a whole number from ${min} to ${max}`),
+    );
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura');
+
+/**
+ * Every setting Aduan reads, from the environment only (secrets never live in files of the repo).
+ * Names and defaults are a contract (DESIGN.md): extend, never rename.
+ */
+export const configSchema = z
+  .object({
+    REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    FLOWS_DIR: z.string().min(1).default('./flows'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: int(1, 65535).default(3000),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' }).optional(),
+    TELEGRAM_BOT_TOKEN: z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'expected a token from BotFather, like 123456:ABC-DEF…')
+      .optional(),
+    TELEGRAM_API_ROOT: z
+      .url({ protocol: /^https?$/, message: 'expected an http(s):// URL' })
+      .default('https://api.telegram.org'),
+    TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' }).optional(),
+    TELEGRAM_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'expected 16–256 characters of A-Z, a-z, 0-9, _ and -')
+      .optional(),
+    WHATSAPP_ENABLED: bool.default(false),
+    ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TIMEZONE: timeZone.default('Asia/Jakarta'),
+    SESSION_REMINDER_MINUTES: int(1, 7 * 24 * 60).default(30),
+    SESSION_EXPIRY_HOURS: int(1, 30 * 24).default(24),
+    CHAT_MESSAGES_PER_MINUTE: int(1, 10_000).default(30),
+  })
+  .superRefine((c, ctx) => {
+    if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TELEGRAM_WEBHOOK_SECRET'],
+        message: 'required when TELEGRAM_WEBHOOK_URL is set',
+      });
+    }
+    if (c.SESSION_REMINDER_MINUTES >= c.SESSION_EXPIRY_HOURS * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_REMINDER_MINUTES'],
+        message: 'must be shorter than SESSION_EXPIRY_HOURS',
+      });
+    }
+  });
+
+/** The parsed settings. */
+export type Config = z.infer<typeof configSchema>;
+
+/** A setting with a bad value; the message names each variable and what it accepts. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the settings from `env` (normally `process.env`). Empty strings count as unset, so
+ * `FOO=` in a compose file does not turn into a bad value.
+ *
+ * @example const config = loadConfig(process.env);
+ * @throws ConfigError naming every bad variable
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = configSchema.safeParse(relevant);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '?');
+      const got = relevant[variable];
+      const secret = /TOKEN|SECRET/.test(variable);
+      return {
+        variable,
+        message: got !== undefined && !secret ? `${issue.message} (got "${got}")` : issue.message,
+      };
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+import type { ChannelRegistry } from '../channels/channel.ts';
+import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
+import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
+import { hashId, type Logger } from '../log/logger.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import { statusLookupNotice } from '../tickets/notices.ts';
+import type { Reporter } from '../tickets/ticket.ts';
+import type { TicketStore } from '../tickets/ticket-store.ts';
+
+/** One message from a citizen, as a channel adapter hands it over. */
+export interface InboundEnvelope {
+  channel: string;
+  chatId: string;
+  /** The platform's id for this message; the same id twice is handled once. */
+  messageId?: string;
+  inbound: Inbound;
+}
+
+/** What happened to a message. */
+export type InboundOutcome = 'handled' | 'duplicate' | 'rate_limited';
+
+export interface InboundChainDeps {
+  catalog: () => FlowCatalog;
+  sessions: SessionStore;
+  tickets: TicketStore;
+  channels: ChannelRegistry;
+  /** Puts a confirmed report on the `tickets` queue (idempotent by submission id). */
+  submit: (
+    submission: Extract<Effect, { kind: 'submit' }>['submission'],
+    reporter: Reporter,
+  ) => Promise<void>;
+  logger: Logger;
+  now: () => Date;
+  newId: () => string;
+  timeZone: string;
+  /** Messages one chat may send per minute; the next one gets a polite notice, the rest are dropped. */
+  messagesPerMinute: number;
+}
+
+/** Turns lost to a concurrent message of the same chat before giving up (each retry re-reads). */
+const MAX_CONFLICT_RETRIES = 8;
+
+const RATE_NOTICE: Record<Lang, string> = {
+  id: 'Mohon maaf, pesan Bapak/Ibu terlalu cepat. Silakan tunggu sebentar, lalu kirim kembali.',
+  en: 'Sorry, messages are arriving too quickly. Please wait a moment, then send again.',
+};
+
+/**
+ * The inbound chain: de-duplicate → rate-limit → load session → engine turn → carry out effects
+ * → save → send. The read and the save are one round trip each; a save that lost a race with
+ * another message of the same chat runs the turn again on the fresh session, so both are kept.
+ */
+export class InboundChain {
+  constructor(private readonly deps: InboundChainDeps) {}
+
+  async handle(envelope: InboundEnvelope): Promise<InboundOutcome> {
+    const { channel, chatId, messageId, inbound } = envelope;
+    const chat = `${channel}:${chatId}`;
+    const log = this.deps.logger.child({ chat: hashId(chat), kind: inbound.kind });
+    for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+      const now = this.deps.now();
+      const loaded = await this.deps.sessions.load(chat, messageId, attempt === 0, now.getTime());
+      if (loaded.duplicate) {
+        log.debug('duplicate message ignored');
+        return 'duplicate';
+      }
+      const session: Session = loaded.session ?? newSession(now);
+      if (loaded.recentMessages > this.deps.messagesPerMinute) {
+        // Tell the citizen once per window; after that, stay quiet rather than add to the flood.
+        if (attempt === 0 && loaded.recentMessages === this.deps.messagesPerMinute + 1) {
+          await this.send(channel, chatId, [{ text: RATE_NOTICE[session.lang] }]);
+        }
+        log.info('chat rate limit reached');
+        return 'rate_limited';
+      }
+      const result = turn(this.deps.catalog(), session, inbound, {
+        now,
+        newId: this.deps.newId(),
+        timeZone: this.deps.timeZone,
+      });
+      const reporter: Reporter = { channel, chatId, lang: result.session.lang };
+      // A report is queued before the session that says "sent" is saved: if the save then fails,
+      // the turn runs again and queues the same submission id, which the queue de-duplicates.
+      for (const effect of result.effects) {
+        if (effect.kind === 'submit') await this.deps.submit(effect.submission, reporter);
+      }
+      const saved = await this.deps.sessions.save(
+        chat,
+        loaded.version,
+        result.session,
+        messageId ? { messageId } : {},
+      );
+      if (saved === 'duplicate') return 'duplicate';
+      if (saved === 'conflict') {
+        log.debug({ attempt }, 'session changed concurrently; running the turn again');
+        continue;
+      }
+      const replies = await this.afterSave(result.effects, channel, chatId);
+      for (const effect of result.effects) {
+        if (effect.kind === 'submit')
+          log.info({ submissionId: effect.submission.submissionId }, 'report submitted');
+      }
+      await this.send(channel, chatId, [...replies, ...result.outbound]);
+      return 'handled';
+    }
+    throw new Error(
+      `chat ${hashId(chat)}: the session kept changing during ${MAX_CONFLICT_RETRIES + 1} attempts`,
+    );
+  }
+
+  /** Effects that only make sense once the turn is saved; their replies go before the turn's own. */
+  private async afterSave(effects: Effect[], channel: string, chatId: string): Promise<Outbound[]> {
+    const replies: Outbound[] = [];
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'checkStatus': {
+          const found = await this.deps.tickets.get(effect.trackingId);
+          replies.push(
+            statusLookupNotice(found?.ticket ?? null, effect.trackingId, { channel, chatId }, effect.lang),
+          );
+          break;
+        }
+        case 'endSession':
+          await this.deps.sessions.delete(`${channel}:${chatId}`);
+          break;
+        case 'submit':
+          break;
+      }
+    }
+    return replies;
+  }
+
+  private async send(channel: string, chatId: string, messages: Outbound[]): Promise<void> {
+    if (messages.length === 0) return;
+    const adapter = this.deps.channels.get(channel);
+    if (!adapter) throw new Error(`no adapter registered for channel "${channel}"`);
+    await adapter.send(chatId, messages);
+  }
+}

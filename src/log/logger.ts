@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * The process logger: JSON lines (pino). Privacy rule (DESIGN.md): no message text, no phone
+ * numbers, no keys or tokens. Fields that could carry them are redacted as a second line of
+ * defence; the first is never logging them (chat ids go through `hashId`).
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'aduan' },
+      redact: {
+        paths: [
+          'text',
+          '*.text',
+          'inbound.text',
+          'body',
+          '*.body',
+          'phone',
+          '*.phone',
+          'token',
+          '*.token',
+          'key',
+          '*.key',
+          'authorization',
+          'req.headers.authorization',
+          'req.headers["x-telegram-bot-api-secret-token"]',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination ?? process.stdout,
+  );
+}
+
+/**
+ * A short, stable, non-reversible stand-in for a chat id or phone number, so log lines about
+ * one conversation can be correlated without storing who it was.
+ */
+export function hashId(value: string): string {
+  return createHash('sha256').update(`aduan-log:${value}`).digest('base64url').slice(0, 12);
+}

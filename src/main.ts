@@ -1,0 +1,224 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { ApiKeys } from './auth/api-keys.ts';
+import { ChannelRegistry } from './channels/channel.ts';
+import { WebChatAdapter, WebChatHub } from './channels/web/web-chat.ts';
+import type { Config } from './config/config.ts';
+import type { FlowCatalog } from './engine/engine.ts';
+import { type FlowSet, loadFlowSet } from './flows/loader.ts';
+import { agencyApi } from './http/agency-api.ts';
+import { createApp } from './http/app.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { webChatRoutes } from './http/webchat-routes.ts';
+import { InboundChain } from './inbound/inbound-chain.ts';
+import type { Logger } from './log/logger.ts';
+import { openQueues, type Queues, ticketJobId } from './queue/queues.ts';
+import { startWorkers, type Workers } from './queue/workers.ts';
+import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
+import { Keys } from './redis/keys.ts';
+import { type ScriptedRedis, withScripts } from './redis/scripts.ts';
+import { createIdleSweeper } from './sessions/idle-sweeper.ts';
+import { SessionStore } from './sessions/session-store.ts';
+import { TicketService } from './tickets/ticket-service.ts';
+import { TicketStore } from './tickets/ticket-store.ts';
+
+/** What one process does: everything (default), only chat intake, only queue work, only the agency API. */
+export type Role = 'all' | 'bot' | 'worker' | 'api';
+export const ROLES: readonly Role[] = ['all', 'bot', 'worker', 'api'];
+
+export interface StartOptions {
+  role?: Role;
+  logger: Logger;
+  /** Key prefix in Redis; tests give each run its own. */
+  keyPrefix?: string;
+  /** How often the idle sweep runs (ms). */
+  sweepEveryMs?: number;
+}
+
+/** A running Aduan process: its address, its parts (for tests and the CLI), and how to stop it. */
+export interface Aduan {
+  /** `http://HOST:PORT` when this role serves HTTP. */
+  url: string | null;
+  redisUrl: string;
+  keys: Keys;
+  redis: ScriptedRedis;
+  flows: FlowSet;
+  queues: Queues;
+  tickets: TicketStore;
+  service: TicketService;
+  apiKeys: ApiKeys;
+  sessions: SessionStore;
+  chain: InboundChain;
+  workers: Workers | null;
+  stop(): Promise<void>;
+}
+
+/** Connects to `REDIS_URL`, or starts the embedded redis-server under `DATA_DIR`. */
+export async function resolveRedis(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; embedded: EmbeddedRedis | null }> {
+  if (config.REDIS_URL) return { url: config.REDIS_URL, embedded: null };
+  const embedded = await startEmbeddedRedis({ dataDir: config.DATA_DIR, logger });
+  return { url: embedded.url, embedded };
+}
+
+/**
+ * The composition root: the only place where parts are wired together. Starts what `role` needs and
+ * returns a handle whose `stop()` shuts down in order — stop taking messages, finish running jobs,
+ * close Redis, stop the embedded redis-server.
+ */
+export async function startAduan(config: Config, options: StartOptions): Promise<Aduan> {
+  const role = options.role ?? 'all';
+  const log = options.logger;
+  const runs = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
+
+  const flows = await loadFlowSet(config.FLOWS_DIR);
+  const catalog: FlowCatalog = { flows: flows.flows };
+  log.info({ flows: [...flows.flows.values()].map((f) => `${f.id}@${f.version}`) }, 'flows loaded');
+
+  const { url: redisUrl, embedded } = await resolveRedis(config, log);
+  const keys = new Keys(options.keyPrefix ?? 'aduan');
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const onRedisError = (which: string) => (err: Error) =>
+    log.warn({ connection: which, error: err.message }, 'redis connection error');
+  const redis = withScripts(new Redis(redisUrl, { connectionName: 'aduan' }));
+  redis.on('error', onRedisError('commands'));
+  // BullMQ needs its own connection with unlimited retries: workers must wait out a Redis restart.
+  const bull = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: 'aduan-bull' });
+  bull.on('error', onRedisError('bullmq'));
+
+  const sessions = new SessionStore(redis, keys, {
+    draftTtlSeconds: config.SESSION_EXPIRY_HOURS * 3600 + 3600,
+  });
+  const tickets = new TicketStore(redis, keys);
+  const apiKeys = new ApiKeys(redis, keys);
+  const queues = openQueues(bull, keys.bull);
+  const service = new TicketService({
+    store: tickets,
+    routing: flows.routing,
+    randomBytes: (n) => randomBytes(n),
+    now: () => new Date(),
+    enqueueNotification: async (job, jobId) => {
+      await queues.notifications.add('notify', job, { jobId });
+    },
+  });
+
+  const channels = new ChannelRegistry().register(new WebChatAdapter(redis, keys));
+  const chain = new InboundChain({
+    catalog: () => catalog,
+    sessions,
+    tickets,
+    channels,
+    submit: async (submission, reporter) => {
+      await queues.tickets.add(
+        'ticket',
+        { submission, reporter },
+        { jobId: ticketJobId(submission.submissionId) },
+      );
+    },
+    logger: log,
+    now: () => new Date(),
+    newId: () => randomUUID().replaceAll('-', ''),
+    timeZone: config.TIMEZONE,
+    messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+  });
+
+  let workers: Workers | null = null;
+  if (runs('worker')) {
+    const sweep = createIdleSweeper({
+      sessions,
+      channels,
+      catalog: () => catalog,
+      logger: log,
+      reminderAfterMs: config.SESSION_REMINDER_MINUTES * 60_000,
+      expireAfterMs: config.SESSION_EXPIRY_HOURS * 3_600_000,
+    });
+    workers = startWorkers({
+      connection: bull,
+      prefix: keys.bull,
+      service,
+      channels,
+      logger: log,
+      housekeeping: sweep,
+    });
+    await queues.housekeeping.upsertJobScheduler(
+      'idle-sweep',
+      { every: options.sweepEveryMs ?? 60_000 },
+      { name: 'idle-sweep' },
+    );
+  }
+
+  let hub: WebChatHub | null = null;
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (runs('bot') || runs('api')) {
+    const routers = [
+      healthRoutes({
+        checks: {
+          redis: async () => (await redis.ping()) === 'PONG',
+          ...(workers ? { workers: async () => workers?.running() ?? false } : {}),
+        },
+      }),
+    ];
+    if (runs('bot')) {
+      hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys);
+      await hub.start();
+      routers.push(
+        webChatRoutes({ chain, hub, attachmentsDir: resolve(join(config.DATA_DIR, 'attachments')) }),
+      );
+    }
+    if (runs('api')) routers.push(agencyApi({ apiKeys, tickets, service }));
+    const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });
+    server = await new Promise<Server>((ok, fail) => {
+      const s = app.listen(config.PORT, config.HOST, () => ok(s));
+      s.once('error', fail);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    log.info({ url, role }, 'listening');
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      if (server) {
+        const s = server;
+        // Stop accepting, then end open event streams (they never end by themselves).
+        const closed = new Promise((ok) => s.close(ok));
+        s.closeIdleConnections();
+        setTimeout(() => s.closeAllConnections(), 2000).unref();
+        await hub?.stop();
+        s.closeAllConnections();
+        await closed;
+      }
+      await workers?.close();
+      await queues.close();
+      for (const stopper of stoppers) await stopper();
+      await Promise.allSettled([redis.quit(), bull.quit()]);
+      await embedded?.stop();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return {
+    url,
+    redisUrl,
+    keys,
+    redis,
+    flows,
+    queues,
+    tickets,
+    service,
+    apiKeys,
+    sessions,
+    chain,
+    workers,
+    stop,
+  };
+}

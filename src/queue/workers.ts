@@ -1,0 +1,119 @@
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type ChannelRegistry, PermanentDeliveryError } from '../channels/channel.ts';
+import type { Logger } from '../log/logger.ts';
+import { hashId } from '../log/logger.ts';
+import type { TicketService } from '../tickets/ticket-service.ts';
+import {
+  type NotificationJob,
+  notificationJobSchema,
+  QUEUE,
+  type TicketJob,
+  ticketJobSchema,
+} from './queues.ts';
+
+export interface WorkerDeps {
+  connection: ConnectionOptions;
+  prefix: string;
+  service: TicketService;
+  channels: ChannelRegistry;
+  logger: Logger;
+  /** Runs the periodic housekeeping (idle reminders and expiry). */
+  housekeeping: (now: Date) => Promise<void>;
+  concurrency?: { tickets?: number; notifications?: number };
+}
+
+/** The running workers of this process. */
+export interface Workers {
+  all: Worker[];
+  /** True while every worker is connected and running. */
+  running(): boolean;
+  close(): Promise<void>;
+}
+
+/** A payload that does not parse will not parse on a retry either. */
+function parseOrFail<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
+  job: Job,
+): T {
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(`invalid ${job.queueName} payload: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/**
+ * The BullMQ workers. Each processor is thin: parse the payload with zod, call one use case,
+ * classify the error (permanent → `UnrecoverableError`, no retry; anything else → retried with
+ * exponential backoff by the queue's job options).
+ */
+export function startWorkers(deps: WorkerDeps): Workers {
+  const base = { connection: deps.connection, prefix: deps.prefix };
+  const log = deps.logger;
+
+  const tickets = new Worker<TicketJob>(
+    QUEUE.tickets,
+    async (job) => {
+      const data = parseOrFail(ticketJobSchema, job);
+      const { ticket, created } = await deps.service.createFromJob(data);
+      log.info(
+        { trackingId: ticket.trackingId, agencyId: ticket.agencyId, created, attempt: job.attemptsMade + 1 },
+        created ? 'ticket created' : 'ticket already existed',
+      );
+      return { trackingId: ticket.trackingId };
+    },
+    { ...base, concurrency: deps.concurrency?.tickets ?? 8 },
+  );
+
+  const notifications = new Worker<NotificationJob>(
+    QUEUE.notifications,
+    async (job) => {
+      const data = parseOrFail(notificationJobSchema, job);
+      const adapter = deps.channels.get(data.channel);
+      // A channel not configured in this process may be configured in another: retry later.
+      if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
+      try {
+        await adapter.send(data.chatId, data.messages);
+      } catch (err) {
+        if (err instanceof PermanentDeliveryError) {
+          log.warn(
+            {
+              chat: hashId(`${data.channel}:${data.chatId}`),
+              trackingId: data.trackingId,
+              reason: err.reason,
+            },
+            'reporter unreachable',
+          );
+          if (data.trackingId)
+            await deps.service.recordUnreachable(data.trackingId, `${err.channel}: ${err.reason}`);
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+    },
+    { ...base, concurrency: deps.concurrency?.notifications ?? 16 },
+  );
+
+  const housekeeping = new Worker(QUEUE.housekeeping, async () => deps.housekeeping(new Date()), {
+    ...base,
+    concurrency: 1,
+  });
+
+  const all = [tickets, notifications, housekeeping];
+  for (const worker of all) {
+    worker.on('failed', (job, err) => {
+      log.warn(
+        { queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, error: err.message },
+        'job failed',
+      );
+    });
+    worker.on('error', (err) => log.error({ queue: worker.name, error: err.message }, 'worker error'));
+  }
+  return {
+    all,
+    running: () => all.every((w) => w.isRunning()),
+    async close() {
+      // Worker.close() waits for running jobs to finish: nothing half-done at shutdown.
+      await Promise.all(all.map((w) => w.close()));
+    },
+  };
+}

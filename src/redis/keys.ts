@@ -1,0 +1,79 @@
+/**
+ * Every Redis key Aduan uses, built in one place (BullMQ's `QueueKeys` idea). A prefix keeps
+ * deployments — and parallel test runs — apart on one server.
+ *
+ * A "chat" is `channel:chatId`, e.g. `web:Qm9…`, `telegram:12345`.
+ */
+export class Keys {
+  constructor(readonly prefix = 'aduan') {}
+
+  /** The BullMQ prefix, so queues share the deployment's namespace. */
+  get bull(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  /** One conversation: JSON `{ v, s }` (version, session). */
+  session(chat: string): string {
+    return `${this.prefix}:session:${chat}`;
+  }
+  /** Marks a platform message as handled, for de-duplication. */
+  inboundSeen(chat: string, messageId: string): string {
+    return `${this.prefix}:seen:${chat}:${messageId}`;
+  }
+  /** Messages of one chat in the current minute, for the per-chat rate limit. */
+  chatRate(chat: string, minute: number): string {
+    return `${this.prefix}:rate:${chat}:${minute}`;
+  }
+  /** Sorted set of chats with a draft, scored by last activity: who is due a reminder. */
+  get idleRemind(): string {
+    return `${this.prefix}:idle:remind`;
+  }
+  /** Sorted set of chats with a draft, scored by last activity: whose draft is due to expire. */
+  get idleExpire(): string {
+    return `${this.prefix}:idle:expire`;
+  }
+
+  /** One ticket: JSON. */
+  ticket(trackingId: string): string {
+    return `${this.prefix}:ticket:${trackingId}`;
+  }
+  /** The ticket's history, a list of JSON events, oldest first. */
+  ticketEvents(trackingId: string): string {
+    return `${this.prefix}:ticket:${trackingId}:events`;
+  }
+  /** submission id → tracking id: what makes ticket creation idempotent. */
+  ticketBySubmission(submissionId: string): string {
+    return `${this.prefix}:submission:${submissionId}`;
+  }
+  /** Sorted set of an agency's tickets by creation time. */
+  ticketsByAgency(agencyId: string): string {
+    return `${this.prefix}:tickets:agency:${agencyId}`;
+  }
+  /** Sorted set of the tickets in one status by creation time. */
+  ticketsByStatus(status: string): string {
+    return `${this.prefix}:tickets:status:${status}`;
+  }
+  /** Sorted set of every ticket by creation time. */
+  get ticketsAll(): string {
+    return `${this.prefix}:tickets:all`;
+  }
+
+  /** Hash: sha256(key) → key record (agency or coordinator). */
+  get apiKeys(): string {
+    return `${this.prefix}:apikeys`;
+  }
+
+  /** Web chat: the messages sent to one browser chat, a capped stream replayed on reconnect. */
+  webOutbox(chatId: string): string {
+    return `${this.prefix}:web:outbox:${chatId}`;
+  }
+  /** Web chat: pub/sub channel telling every process that an outbox got a message. */
+  get webPubSub(): string {
+    return `${this.prefix}:web:new`;
+  }
+
+  /** Heartbeats of running workers, for /readyz. */
+  get heartbeats(): string {
+    return `${this.prefix}:heartbeats`;
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/**
+ * Aduan's Lua scripts, registered on a connection as custom commands (ioredis `defineCommand`,
+ * which sends EVALSHA and falls back to EVAL once). Files are named `<command>-<numberOfKeys>.lua`
+ * and document their KEYS and ARGV in a header, as BullMQ's are.
+ */
+const SCRIPTS = ['session-load-3', 'session-save-4', 'ticket-create-6', 'ticket-update-4'] as const;
+
+type Arg = string | number;
+
+/** A connection with Aduan's commands defined. */
+export interface ScriptedRedis extends Redis {
+  sessionLoad(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: Arg[]
+  ): Promise<[number, string | null, number, number]>;
+  sessionSave(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<number>;
+  ticketCreate(...keysAndArgs: Arg[]): Promise<[number, string]>;
+  ticketUpdate(...keysAndArgs: Arg[]): Promise<number>;
+}
+
+function commandName(file: string): string {
+  const base = file.replace(/-\d+$/, '');
+  return base.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Defines the scripts on `redis` (idempotent) and returns it typed. */
+export function withScripts(redis: Redis): ScriptedRedis {
+  const scripted = redis as ScriptedRedis;
+  for (const file of SCRIPTS) {
+    const name = commandName(file);
+    if (name in scripted) continue;
+    const lua = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
+    redis.defineCommand(name, { numberOfKeys: Number(file.split('-').pop()), lua });
+  }
+  return scripted;
+}

@@ -1,0 +1,67 @@
+import type { Lang, Outbound } from '../engine/types.ts';
+import { STATUS_LABELS, type Status } from './lifecycle.ts';
+import type { Ticket } from './ticket.ts';
+
+/**
+ * What the reporter is told about their ticket, in their language. Kept apart from the engine's
+ * messages because these are sent by workers, long after the conversation.
+ */
+
+/** The confirmation with the tracking number, sent once the ticket exists. */
+export function createdNotice(ticket: Ticket, agencyName: string, lang: Lang): Outbound {
+  const id = ticket.trackingId;
+  return {
+    text:
+      lang === 'id'
+        ? `Laporan Bapak/Ibu telah tercatat dengan nomor pelacakan:\n*${id}*\n\nJudul: ${ticket.title}\nInstansi tujuan: ${agencyName}\n\nMohon simpan nomor ini. Kami akan mengabarkan setiap perkembangan di sini; Bapak/Ibu juga dapat mengetik *status* kapan saja.`
+        : `Your report has been recorded with tracking number:\n*${id}*\n\nTitle: ${ticket.title}\nAgency: ${agencyName}\n\nPlease keep this number. We will tell you of every update here; you can also type *status* at any time.`,
+  };
+}
+
+/** A status change, with the agency's note when there is one. */
+export function statusNotice(ticket: Ticket, to: Status, note: string | undefined, lang: Lang): Outbound {
+  const label = STATUS_LABELS[to][lang];
+  const lines =
+    lang === 'id'
+      ? [`Perkembangan laporan *${ticket.trackingId}*:`, `Status: *${label}*`]
+      : [`Update on report *${ticket.trackingId}*:`, `Status: *${label}*`];
+  if (note?.trim()) lines.push(lang === 'id' ? `Keterangan: ${note.trim()}` : `Note: ${note.trim()}`);
+  return { text: lines.join('\n') };
+}
+
+/**
+ * The answer to "status": full for the reporter's own chat; for anyone else only what a public
+ * tracking page would show, and nothing at all for a confidential (rahasia) report.
+ */
+export function statusLookupNotice(
+  ticket: Ticket | null,
+  trackingId: string,
+  askedBy: { channel: string; chatId: string },
+  lang: Lang,
+): Outbound {
+  if (!ticket) {
+    return {
+      text:
+        lang === 'id'
+          ? `Laporan dengan nomor *${trackingId}* tidak kami temukan. Mohon periksa kembali nomornya.`
+          : `We could not find a report numbered *${trackingId}*. Please check the number.`,
+    };
+  }
+  const own = ticket.reporter.channel === askedBy.channel && ticket.reporter.chatId === askedBy.chatId;
+  if (ticket.confidential && !own) {
+    return {
+      text:
+        lang === 'id'
+          ? `Laporan *${trackingId}* bersifat rahasia; statusnya hanya dapat dilihat dari percakapan pelapor.`
+          : `Report *${trackingId}* is confidential; its status can only be seen from the reporter's chat.`,
+    };
+  }
+  const label = STATUS_LABELS[ticket.status][lang];
+  const updated = new Date(ticket.updatedAt).toISOString().slice(0, 10);
+  return {
+    text:
+      lang === 'id'
+        ? `Laporan *${trackingId}*${own ? `\nJudul: ${ticket.title}` : ''}\nStatus: *${label}*\nPembaruan terakhir: ${updated}`
+        : `Report *${trackingId}*${own ? `\nTitle: ${ticket.title}` : ''}\nStatus: *${label}*\nLast update: ${updated}`,
+  };
+}
