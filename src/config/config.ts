@@ -36,7 +36,8 @@ export const configSchema = z
     DATA_DIR: z.string().min(1).default('./data'),
     FLOWS_DIR: z.string().min(1).default('./flows'),
     HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: int(1, 65535).default(3000),
+    // 0 lets the OS pick a free port (tests; the chosen one is logged).
+    PORT: int(0, 65535).default(3000),
     PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' }).optional(),
     TELEGRAM_BOT_TOKEN: z
       .string()

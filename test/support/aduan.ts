@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type Config, loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { type Aduan, type Role, startAduan } from '../../src/main.ts';
+
+/** Log lines a test process wrote, kept in memory so tests can assert what (not) to log. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+export interface TestAduanOptions {
+  redisUrl: string;
+  role?: Role;
+  /** Share a prefix between processes of one test (a restart, a second worker); random otherwise. */
+  keyPrefix?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+  sweepEveryMs?: number;
+}
+
+/** A real Aduan on a free loopback port, against a real redis-server, with its logs captured. */
+export interface TestAduan extends Aduan {
+  config: Config;
+  logs: LogCapture;
+  dataDir: string;
+  keyPrefix: string;
+}
+
+/** Starts Aduan for a test; stop it with `app.stop()` (the data dir is removed by `cleanup`). */
+export async function startTestAduan(options: TestAduanOptions): Promise<TestAduan> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'aduan-test-')));
+  const keyPrefix = options.keyPrefix ?? `t${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    REDIS_URL: options.redisUrl,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    CHAT_MESSAGES_PER_MINUTE: '1000',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const app = await startAduan(config, {
+    role: options.role ?? 'all',
+    logger: createLogger(config.LOG_LEVEL, logs),
+    keyPrefix,
+    ...(options.sweepEveryMs ? { sweepEveryMs: options.sweepEveryMs } : {}),
+  });
+  return Object.assign(app, { config, logs, dataDir, keyPrefix });
+}
+
+/** Removes a test's data directory. */
+export async function cleanup(dataDir: string | undefined): Promise<void> {
+  if (!dataDir) return;
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/** A random web chat id, as the page makes one. */
+export function newWebChatId(): string {
+  return randomBytes(32).toString('base64url');
+}
