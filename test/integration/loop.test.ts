@@ -42,7 +42,9 @@ describe('the core loop, end to end', () => {
     });
     // Routed through routing.yaml: roads in Sleman go to Sleman's public works agency.
     expect(stored?.ticket.agencyId).toMatch(/^sleman-/);
-    expect(await app.tickets.events(trackingId)).toEqual([expect.objectContaining({ seq: 1, type: 'created', to: 'received' })]);
+    expect(await app.tickets.events(trackingId)).toEqual([
+      expect.objectContaining({ seq: 1, type: 'created', to: 'received' }),
+    ]);
     citizen.close();
   });
 
@@ -56,7 +58,10 @@ describe('the core loop, end to end', () => {
     const res = await fetch(`${app.url}/api/v1/tickets/${trackingId}/status`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'verified', note: 'Laporan lengkap, diteruskan ke bidang penerangan jalan.' }),
+      body: JSON.stringify({
+        status: 'verified',
+        note: 'Laporan lengkap, diteruskan ke bidang penerangan jalan.',
+      }),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; history: { type: string }[] };
@@ -101,15 +106,35 @@ describe('the core loop, end to end', () => {
 
   it('refuses malformed web chat posts with a 4xx naming the field, and stores nothing', async () => {
     const post = (body: unknown, type = 'application/json') =>
-      fetch(`${app.url}/chat/messages`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      fetch(`${app.url}/chat/messages`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
     const client = new WebChatClient(app.url as string);
     const cases: [unknown, number, string][] = [
       ['{not json', 400, 'body'],
       [{ chatId: 'short', messageId: 'abcdefgh', inbound: { kind: 'text', text: 'x' } }, 400, 'chatId'],
-      [{ chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'x'.repeat(4001) } }, 400, 'inbound.text'],
-      [{ chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'shout', text: 'x' } }, 400, 'inbound.kind'],
-      [{ chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'hi', extra: 1 } }, 400, 'inbound'],
-      [{ chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'x'.repeat(40_000) } }, 413, 'body'],
+      [
+        { chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'x'.repeat(4001) } },
+        400,
+        'inbound.text',
+      ],
+      [
+        { chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'shout', text: 'x' } },
+        400,
+        'inbound.kind',
+      ],
+      [
+        { chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'hi', extra: 1 } },
+        400,
+        'inbound',
+      ],
+      [
+        { chatId: client.chatId, messageId: 'abcdefgh', inbound: { kind: 'text', text: 'x'.repeat(40_000) } },
+        413,
+        'body',
+      ],
     ];
     for (const [body, status, field] of cases) {
       const res = await post(body);

@@ -89,21 +89,31 @@ export class WebChatClient {
   /** Presses the button whose label matches, on the newest message that has one. */
   async press(label: string | RegExp): Promise<{ status: number; body: unknown }> {
     for (let i = this.received.length - 1; i >= 0; i--) {
-      const choice = this.received[i]?.choices?.find((c) => (typeof label === 'string' ? c.label === label : label.test(c.label)));
+      const choice = this.received[i]?.choices?.find((c) =>
+        typeof label === 'string' ? c.label === label : label.test(c.label),
+      );
       if (choice) return this.post({ kind: 'choice', payload: choice.payload });
     }
-    throw new Error(`no button "${label}" in: ${this.received.map((m) => m.choices?.map((c) => c.label).join('|')).join(' / ')}`);
+    throw new Error(
+      `no button "${label}" in: ${this.received.map((m) => m.choices?.map((c) => c.label).join('|')).join(' / ')}`,
+    );
   }
 
   /** Waits until some received message matches; returns it. */
-  async waitFor(match: RegExp | ((m: ReceivedMessage) => boolean), timeoutMs = 20_000): Promise<ReceivedMessage> {
+  async waitFor(
+    match: RegExp | ((m: ReceivedMessage) => boolean),
+    timeoutMs = 20_000,
+  ): Promise<ReceivedMessage> {
     const test = typeof match === 'function' ? match : (m: ReceivedMessage) => match.test(m.text);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.received.find(test);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${match}; got:\n${this.received.map((m) => m.text).join('\n---\n')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${match}; got:\n${this.received.map((m) => m.text).join('\n---\n')}`,
+        );
       await new Promise<void>((ok) => {
         const timer = setTimeout(ok, left);
         this.waiters.push(() => {
@@ -123,17 +133,23 @@ export class WebChatClient {
 export const TRACKING_RE = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
 
 /**
- * Walks a client through a complete pengaduan by typing (numbers, words) the way a citizen on a
- * phone would, and returns the tracking number. Assumes the conversation is at the menu.
+ * Walks a client through a pengaduan up to its summary by typing (numbers, words) the way a citizen
+ * on a phone would. Assumes the conversation is at the menu or idle.
  */
-export async function completeReport(client: WebChatClient, title = 'Lampu jalan mati di Jalan Kaliurang'): Promise<string> {
+export async function fillReport(
+  client: WebChatClient,
+  title = 'Lampu jalan mati di Jalan Kaliurang',
+): Promise<void> {
   const steps: [string, RegExp][] = [
     ['lapor', /Apa yang ingin/],
     ['1', /kategori/i],
     ['Jalan', /kabupaten\/kota/i],
     ['sleman', /judul/i],
     [title, /jelaskan/i],
-    ['Sudah dua minggu lampu penerangan jalan di depan pasar mati total, jalan gelap dan rawan.', /tanggal|kapan/i],
+    [
+      'Sudah dua minggu lampu penerangan jalan di depan pasar mati total, jalan gelap dan rawan.',
+      /tanggal|kapan/i,
+    ],
     ['kemarin', /lokasi|alamat/i],
     ['Jalan Kaliurang km 7, Sleman', /foto|dokumen|lampir/i],
     ['lewati', /anonim/i],
@@ -146,6 +162,11 @@ export async function completeReport(client: WebChatClient, title = 'Lampu jalan
     if (res.status !== 202) throw new Error(`"${text}" refused: ${JSON.stringify(res.body)}`);
     await client.waitFor((m) => client.received.indexOf(m) >= before && expectNext.test(m.text));
   }
+}
+
+/** Fills a report (see `fillReport`), sends it, and returns the tracking number the bot gives. */
+export async function completeReport(client: WebChatClient, title?: string): Promise<string> {
+  await fillReport(client, title);
   await client.press('Kirim laporan');
   const confirmation = await client.waitFor(TRACKING_RE, 30_000);
   return TRACKING_RE.exec(confirmation.text)?.[0] as string;

@@ -1,0 +1,246 @@
+// The web chat page in a real browser: headless Chromium (playwright-core) against the real app and a
+// real redis-server. The tests share one page and run in order, like one citizen's afternoon: a report,
+// an agency's update arriving live, a reload in the middle of a second report, and HTML typed as text.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import {
+  botMessages,
+  choose,
+  collectPageErrors,
+  launchChromium,
+  typeAnswer,
+  waitForQuestion,
+} from '../support/browser.ts';
+import { startTestRedis, type TestRedis } from '../support/redis.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const TRACKING = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
+/** Generous: a shared 2-core CI box runs Chromium, the app, its workers and redis-server at once. */
+const WAIT_MS = 60_000;
+const TEST_MS = 180_000;
+
+// The questions of flows/complaint.yaml, by a phrase of each prompt (Bahasa Indonesia, the default).
+const Q = {
+  welcome: 'Selamat datang di layanan pengaduan',
+  type: 'Apa yang ingin Bapak/Ibu sampaikan?',
+  category: 'Laporan ini tentang apa?',
+  region: 'berkaitan dengan kabupaten/kota mana?',
+  title: 'judul singkat laporan',
+  body: 'jelaskan isi laporan',
+  date: 'Kapan kejadiannya?',
+  location: 'Di mana lokasinya?',
+  attachments: 'foto atau dokumen pendukung',
+  anonymous: 'melapor secara anonim?',
+  confidential: 'perlu dirahasiakan?',
+  summary: 'periksa kembali ringkasan',
+} as const;
+
+interface Report {
+  category: string;
+  region: string;
+  title: string;
+  body: string;
+  address: string;
+}
+
+describe('web chat page in a browser', () => {
+  let redis: TestRedis | undefined;
+  let app: TestAduan | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let pageErrors: string[] = [];
+  const dialogs: string[] = [];
+  /** The tracking number of test 1's report (test 2 updates it). */
+  let trackingId = '';
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    app = await startTestAduan({ redisUrl: redis.url });
+    browser = await launchChromium();
+    // Reduced motion: the log scrolls to the end at once, so the screenshot shows the newest messages.
+    context = await browser.newContext({
+      viewport: { width: 480, height: 900 },
+      locale: 'id-ID',
+      reducedMotion: 'reduce',
+    });
+    context.setDefaultTimeout(WAIT_MS);
+    page = await context.newPage();
+    pageErrors = collectPageErrors(page);
+    page.on('dialog', (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    // Browser first: its open event stream would otherwise hold the server's shutdown up.
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await app?.stop();
+    if (app) await cleanup(app.dataDir);
+    await redis?.stop();
+  }, 120_000);
+
+  const url = () => {
+    if (!app?.url) throw new Error('the app serves no HTTP');
+    return app.url;
+  };
+
+  /** From the report-type question to the tracking number; returns the tracking message's text. */
+  async function completeReport(report: Report): Promise<string> {
+    await choose(page, Q.type, 'Pengaduan');
+    await choose(page, Q.category, report.category);
+    await choose(page, Q.region, report.region);
+    await typeAnswer(page, Q.title, report.title);
+    await typeAnswer(page, Q.body, report.body);
+    await typeAnswer(page, Q.date, 'kemarin');
+    await typeAnswer(page, Q.location, report.address);
+    await choose(page, Q.attachments, 'Selesai');
+    await choose(page, Q.anonymous, 'Tidak');
+    await choose(page, Q.confidential, 'Tidak');
+    const summary = await waitForQuestion(page, Q.summary);
+    // The summary reads every answer back before anything is sent.
+    await expect.poll(() => summary.locator('.msg.bot').textContent()).toContain(report.title);
+    const notices = botMessages(page).filter({ hasText: 'telah tercatat dengan nomor pelacakan' });
+    const before = await notices.count();
+    await summary.getByRole('button', { name: 'Kirim laporan', exact: true }).click();
+    await expect.poll(() => notices.count(), { timeout: WAIT_MS }).toBe(before + 1);
+    return (await notices.last().textContent()) ?? '';
+  }
+
+  it('lets a citizen complete a report and shows the tracking number', { timeout: TEST_MS }, async () => {
+    if (!app) throw new Error('no app');
+    await page.goto(`${url()}/`);
+    await page.locator('#status', { hasText: 'Terhubung' }).waitFor();
+    await page.locator('.msg.bot', { hasText: Q.welcome }).waitFor();
+    await choose(page, Q.welcome, 'Sampaikan Laporan');
+
+    const report: Report = {
+      category: 'Jalan dan Infrastruktur',
+      region: 'Kabupaten Sleman',
+      title: 'Lampu penerangan jalan mati di Jalan Kaliurang km 7',
+      body: 'Sudah dua minggu lampu penerangan jalan di depan pasar mati, sehingga jalan gelap dan rawan kecelakaan.',
+      address: 'Jalan Kaliurang km 7, Sinduharjo, Ngaglik, Sleman',
+    };
+    const notice = await completeReport(report);
+    const found = TRACKING.exec(notice);
+    expect(found, `tracking number in: ${notice}`).not.toBeNull();
+    trackingId = found?.[0] ?? '';
+    // "Terima kasih, laporan … sudah kami terima" came before it.
+    await page.locator('.msg.bot', { hasText: 'sudah kami terima' }).waitFor();
+
+    const stored = await app.tickets.get(trackingId);
+    expect(stored?.ticket).toMatchObject({
+      trackingId,
+      title: report.title,
+      body: report.body,
+      status: 'received',
+      type: 'pengaduan',
+      category: 'jalan_infrastruktur',
+      region: 'sleman',
+      location: { address: report.address },
+      attachments: [],
+      anonymous: false,
+      confidential: false,
+      reporter: { channel: 'web' },
+    });
+    expect(notice).toContain(`Judul: ${report.title}`);
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: `${RESULTS_DIR}webchat.png` });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("shows an agency's status change live, without a reload", { timeout: TEST_MS }, async () => {
+    if (!app) throw new Error('no app');
+    expect(trackingId, 'test 1 made a report').toMatch(TRACKING);
+    // A reload would drop this flag.
+    await page.evaluate(() => {
+      (window as unknown as { aduanNoReload: boolean }).aduanNoReload = true;
+    });
+    const { key } = await app.apiKeys.create(null);
+    const res = await fetch(`${url()}/api/v1/tickets/${trackingId}/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'verified' }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ trackingId, status: 'verified' });
+
+    const update = page.locator('.msg.bot', { hasText: 'Terverifikasi' });
+    await update.waitFor();
+    await expect.poll(() => update.textContent()).toContain(`Perkembangan laporan ${trackingId}`);
+    expect(await page.evaluate(() => (window as unknown as { aduanNoReload?: boolean }).aduanNoReload)).toBe(
+      true,
+    );
+    expect((await app.tickets.get(trackingId))?.ticket.status).toBe('verified');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('resumes a report after the page is reloaded mid-way', { timeout: TEST_MS }, async () => {
+    await typeAnswer(page, 'Terverifikasi', 'lapor');
+    await choose(page, Q.type, 'Pengaduan');
+    await choose(page, Q.category, 'Kesehatan');
+    await waitForQuestion(page, Q.region);
+    const shown = await botMessages(page).allTextContents();
+
+    await page.reload();
+    await page.locator('#status', { hasText: 'Terhubung' }).waitFor();
+    // The whole conversation is replayed from the server; nothing is added (no second greeting).
+    await expect.poll(() => botMessages(page).count(), { timeout: WAIT_MS }).toBe(shown.length);
+    expect(await botMessages(page).allTextContents()).toEqual(shown);
+    const region = await waitForQuestion(page, Q.region);
+    expect(await region.getByRole('button').count()).toBeGreaterThan(1);
+    expect(await page.locator('#log .turn.bot button:enabled').count()).toBe(
+      await region.getByRole('button').count(),
+    );
+
+    // The question still open is the one answered next.
+    await choose(page, Q.region, 'Kota Yogyakarta');
+    await waitForQuestion(page, Q.title);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows HTML a citizen types as text, never as markup', { timeout: TEST_MS }, async () => {
+    if (!app) throw new Error('no app');
+    const html = '<img src=x onerror=alert(1)>';
+    const title = `${html} Puskesmas tutup pada jam layanan`;
+    // The report of test 3 is at its title question; type the rest of it.
+    await typeAnswer(page, Q.title, title);
+    await typeAnswer(
+      page,
+      Q.body,
+      'Puskesmas tutup pukul 10 pagi padahal jadwal layanan tertulis sampai pukul 14 siang.',
+    );
+    await typeAnswer(page, Q.date, 'kemarin');
+    await typeAnswer(page, Q.location, 'Jalan Kenari 56, Muja Muju, Umbulharjo');
+    await choose(page, Q.attachments, 'Selesai');
+    await choose(page, Q.anonymous, 'Ya');
+    await choose(page, Q.confidential, 'Ya');
+    const summary = await waitForQuestion(page, Q.summary);
+    await expect.poll(() => summary.locator('.msg.bot').textContent()).toContain(html);
+    await summary.getByRole('button', { name: 'Kirim laporan', exact: true }).click();
+    const notice = botMessages(page).filter({ hasText: 'telah tercatat' }).filter({ hasText: html });
+    await notice.waitFor();
+
+    // The citizen's bubble, the summary and the confirmation all carry the text; none made an element.
+    expect(await page.locator('#log img').count()).toBe(0);
+    expect(await page.locator('#log .msg.me', { hasText: html }).count()).toBe(1);
+    expect(await page.getByText(html).first().isVisible()).toBe(true);
+    expect(await page.locator('#log .msg.bot', { hasText: html }).count()).toBeGreaterThanOrEqual(2);
+    expect(dialogs).toEqual([]);
+
+    const trackingNo = TRACKING.exec((await notice.textContent()) ?? '')?.[0] ?? '';
+    expect(trackingNo).toMatch(TRACKING);
+    expect((await app.tickets.get(trackingNo))?.ticket).toMatchObject({
+      title,
+      anonymous: true,
+      confidential: true,
+    });
+    expect(pageErrors).toEqual([]);
+  });
+});

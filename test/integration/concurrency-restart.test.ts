@@ -1,0 +1,204 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSession } from '../../src/engine/engine.ts';
+import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { TRACKING_RE, WebChatClient } from '../support/web-client.ts';
+
+/** The smallest valid PNG: what the upload endpoint accepts. */
+function png(seed: number): Buffer {
+  const header = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([header, Buffer.from(`test image ${seed}`)]);
+}
+
+/** Types answers in order, each after the bot has asked for it. */
+async function answer(client: WebChatClient, steps: [string, RegExp][]): Promise<void> {
+  for (const [text, next] of steps) {
+    const before = client.received.length;
+    const res = await client.say(text);
+    expect(res.status).toBe(202);
+    await client.waitFor((m) => client.received.indexOf(m) >= before && next.test(m.text));
+  }
+}
+
+const TO_ATTACHMENTS: [string, RegExp][] = [
+  ['lapor', /Apa yang ingin/],
+  ['pengaduan', /kategori/i],
+  ['kesehatan', /kabupaten\/kota/i],
+  ['bantul', /judul/i],
+  ['Obat di puskesmas sering kosong', /jelaskan/i],
+  [
+    'Sejak bulan lalu obat hipertensi di puskesmas kosong, pasien diminta membeli sendiri di apotek.',
+    /kapan/i,
+  ],
+  ['2 hari lalu', /lokasi/i],
+  ['Puskesmas Sewon 1, Bantul', /foto|dokumen/i],
+];
+
+describe('two messages of one chat at the same moment', () => {
+  let redis: TestRedis;
+  let app: TestAduan;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    app = await startTestAduan({ redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await cleanup(app?.dataDir);
+    await redis?.stop();
+  });
+
+  it('the session store refuses the second of two writes made from the same read', async () => {
+    const chat = 'web:race-unit';
+    const now = Date.now();
+    const a = await app.sessions.load(chat, undefined, false, now);
+    const b = await app.sessions.load(chat, undefined, false, now);
+    expect(await app.sessions.save(chat, a.version, { ...newSession(new Date(now)), lang: 'en' })).toBe(
+      'saved',
+    );
+    expect(await app.sessions.save(chat, b.version, { ...newSession(new Date(now)), lang: 'id' })).toBe(
+      'conflict',
+    );
+    expect((await app.sessions.load(chat, undefined, false, now)).session?.lang).toBe('en');
+  });
+
+  it('keeps every photo of an album that arrives all at once', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    await answer(citizen, TO_ATTACHMENTS);
+    const uploads = await Promise.all(
+      [1, 2, 3].map(async (seed) => {
+        const res = await fetch(`${app.url}/chat/uploads?chatId=${citizen.chatId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png', 'x-file-name': `foto-${seed}.png` },
+          body: png(seed),
+        });
+        expect(res.status).toBe(201);
+        return res.json();
+      }),
+    );
+    const results = await Promise.all(uploads.map((media) => citizen.post({ kind: 'media', media })));
+    expect(results.map((r) => r.status)).toEqual([202, 202, 202]);
+    const { session } = await app.sessions.load(`web:${citizen.chatId}`, undefined, false, Date.now());
+    const attachments = session?.answers.attachments;
+    expect(attachments?.kind).toBe('media');
+    expect(attachments?.kind === 'media' ? attachments.value.map((m) => m.ref).sort() : []).toEqual(
+      uploads.map((u) => u.ref).sort(),
+    );
+    citizen.close();
+  });
+
+  it('refuses an upload whose bytes are not what its type claims', async () => {
+    const res = await fetch(`${app.url}/chat/uploads?chatId=${new WebChatClient('').chatId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from('<html>not a png</html>'),
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('type_mismatch');
+  });
+});
+
+describe('a restart of every process in the middle of a report', () => {
+  let redis: TestRedis;
+  let flowsDir: string;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    flowsDir = await mkdtemp(join(tmpdir(), 'aduan-flows-'));
+    await cp(join(import.meta.dirname, '../../flows'), flowsDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    await cleanup(flowsDir);
+  });
+
+  it('lets the citizen carry on from the same step, and the report becomes one ticket', async () => {
+    const first = await startTestAduan({ redisUrl: redis.url, env: { FLOWS_DIR: flowsDir } });
+    const { keyPrefix, dataDir } = first;
+    const citizen = new WebChatClient(first.url as string);
+    await citizen.connect();
+    await answer(citizen, TO_ATTACHMENTS.slice(0, 5));
+    citizen.close();
+    await first.stop();
+    // Redis too: the AOF must bring the draft back.
+    await redis.restart();
+
+    const second = await startTestAduan({
+      redisUrl: redis.url,
+      keyPrefix,
+      dataDir,
+      env: { FLOWS_DIR: flowsDir },
+    });
+    try {
+      const back = new WebChatClient(second.url as string, citizen.chatId);
+      await back.connect(citizen.last()?.id);
+      await answer(back, TO_ATTACHMENTS.slice(5));
+      await answer(back, [
+        ['lewati', /anonim/i],
+        ['ya', /rahasia/i],
+        ['tidak', /periksa kembali/i],
+      ]);
+      const summary = back.last()?.text ?? '';
+      expect(summary).toContain('Obat di puskesmas sering kosong');
+      expect(summary).toContain('Puskesmas Sewon 1');
+      await back.press('Kirim laporan');
+      const trackingId = TRACKING_RE.exec((await back.waitFor(TRACKING_RE)).text)?.[0] as string;
+      expect((await second.tickets.get(trackingId))?.ticket).toMatchObject({
+        title: 'Obat di puskesmas sering kosong',
+        anonymous: true,
+        region: 'bantul',
+      });
+      back.close();
+    } finally {
+      await second.stop();
+      await cleanup(dataDir);
+    }
+  });
+
+  it('when the flow file changed and the step is gone, says so politely and resumes with every answer kept', async () => {
+    const first = await startTestAduan({ redisUrl: redis.url, env: { FLOWS_DIR: flowsDir } });
+    const { keyPrefix, dataDir } = first;
+    const citizen = new WebChatClient(first.url as string);
+    await citizen.connect();
+    await answer(citizen, TO_ATTACHMENTS.slice(0, 6)); // now at incident_date
+    citizen.close();
+    await first.stop();
+
+    // An operator renames the date step while the citizen is answering it.
+    const file = join(flowsDir, 'complaint.yaml');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replaceAll('incident_date', 'tanggal_kejadian'));
+    const second = await startTestAduan({
+      redisUrl: redis.url,
+      keyPrefix,
+      dataDir,
+      env: { FLOWS_DIR: flowsDir },
+    });
+    try {
+      const back = new WebChatClient(second.url as string, citizen.chatId);
+      await back.connect(citizen.last()?.id);
+      const before = back.received.length;
+      await back.say('kemarin');
+      const notice = await back.waitFor(
+        (m) => back.received.indexOf(m) >= before && /diperbarui/.test(m.text),
+      );
+      expect(notice.text).toMatch(/Jawaban Bapak\/Ibu tetap tersimpan/);
+      // Resumed at the renamed date step (the first one without an answer), not at the start.
+      await back.waitFor(
+        (m) => back.received.indexOf(m) > back.received.indexOf(notice) && /kapan/i.test(m.text),
+      );
+      const { session } = await second.sessions.load(`web:${citizen.chatId}`, undefined, false, Date.now());
+      expect(session?.stepId).toBe('tanggal_kejadian');
+      expect(Object.keys(session?.answers ?? {})).toEqual(
+        expect.arrayContaining(['type', 'category', 'region', 'title', 'body']),
+      );
+      back.close();
+    } finally {
+      await second.stop();
+      await writeFile(file, original);
+      await cleanup(dataDir);
+    }
+  });
+});
