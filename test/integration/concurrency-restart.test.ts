@@ -76,7 +76,7 @@ describe('two messages of one chat at the same moment', () => {
           body: png(seed),
         });
         expect(res.status).toBe(201);
-        return res.json();
+        return (await res.json()) as { ref: string };
       }),
     );
     const results = await Promise.all(uploads.map((media) => citizen.post({ kind: 'media', media })));

@@ -66,7 +66,7 @@ describe('idempotent ticket creation', () => {
 
   it('one job run twice gives one ticket and one confirmation', async () => {
     const job = await enqueue({ submission: submission('rerun0001'), reporter });
-    const first = await job.waitUntilFinished(events, 20_000);
+    const first = (await job.waitUntilFinished(events, 20_000)) as { trackingId: string };
     const firstRun = (await app.queues.tickets.getJob(job.id as string))?.processedOn ?? 0;
     // Run the very same completed job again, as a crash after the work but before the ack would.
     await job.retry('completed');
@@ -81,7 +81,7 @@ describe('idempotent ticket creation', () => {
         { timeout: 20_000, interval: 50 },
       )
       .toEqual(first);
-    const tickets = await app.redis.zrange(app.keys.ticketsAll, 0, -1);
+    const tickets = await app.redis.zrange(app.keys.ticketsAll, '0', '-1');
     expect(tickets.filter((id) => id === first.trackingId)).toHaveLength(1);
     const notifications = await app.queues.notifications.getJobs([
       'completed',
