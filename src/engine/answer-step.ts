@@ -98,11 +98,21 @@ function answerText(step: TextStep, inbound: Inbound, lang: Lang): StepReply {
       ? { kind: 'answer', answer: { kind: 'text', value: id } }
       : { kind: 'retry', reason: t(lang, 'badTrackingNumber') };
   }
-  // Count user-perceived characters, so an emoji is one character and not two UTF-16 units.
-  const n = [...text].length;
+  // Count user-perceived characters (grapheme clusters), so an emoji is one character: not two UTF-16
+  // units, and not several code points either (👍🏽, 🇮🇩 and 👨‍👩‍👧 are one character each on screen).
+  const n = characterCount(text);
   if (n < step.min_length) return { kind: 'retry', reason: t(lang, 'tooShort', { min: step.min_length, n }) };
   if (n > step.max_length) return { kind: 'retry', reason: t(lang, 'tooLong', { max: step.max_length, n }) };
   return { kind: 'answer', answer: { kind: 'text', value: text } };
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The number of characters a citizen sees in `text`. */
+function characterCount(text: string): number {
+  let n = 0;
+  for (const _ of graphemes.segment(text)) n++;
+  return n;
 }
 
 function answerDate(step: DateStep, inbound: Inbound, lang: Lang, ctx: TurnContext): StepReply {

@@ -128,7 +128,9 @@ class Turn {
 
   private onStart(payload: string | undefined): void {
     const wanted = payload ? this.flowByWord(payload) : undefined;
-    if (wanted && wanted.id !== this.s.flowId) return this.startFlow(wanted);
+    // A status deep link mid-report parks the report, as the word "status" does, instead of dropping it.
+    if (wanted && wanted.id !== this.s.flowId)
+      return wanted.onFinish === 'check_status' ? this.checkStatus() : this.startFlow(wanted);
     const flow = this.flow;
     if (flow && this.s.stepId) {
       this.say('welcomeBack');
@@ -215,7 +217,10 @@ class Turn {
       this.say('nothingToCancel');
       return this.showMenu(null);
     }
-    this.say('cancelled');
+    // Cancelling a status check made mid-report deletes nothing: the parked report comes back, so
+    // "your draft is deleted" would be untrue (and alarming).
+    const detour = this.flow?.onFinish === 'check_status' && this.s.parked !== null;
+    if (!detour) this.say('cancelled');
     this.clearFlow();
     if (!this.resumeParked()) this.showMenu(null);
   }
@@ -482,7 +487,12 @@ class Turn {
 
   private askCurrent(flow: Flow): void {
     const step = this.s.stepId ? flow.stepsById.get(this.s.stepId) : undefined;
-    if (!step) return;
+    // The flow changed and the step is gone (reached via start, help or language, which do not answer
+    // the step): say so and ask the nearest open step, rather than asking nothing at all.
+    if (!step) {
+      if (this.s.stepId) this.currentStep(flow);
+      return;
+    }
     const { path } = walkPath(flow, this.s.answers);
     this.out.push(renderStep(flow, step, this.s.answers, path, this.s.lang));
   }

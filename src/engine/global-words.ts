@@ -37,7 +37,8 @@ export function globalWordOf(inbound: Inbound): GlobalWord | null {
   if (inbound.kind === 'choice') {
     if (!inbound.payload.startsWith('~g|')) return null;
     const word = inbound.payload.slice(3) as GlobalWord;
-    return word in WORDS ? word : null;
+    // Own keys only: `in` would also accept inherited names such as "constructor" or "toString".
+    return Object.hasOwn(WORDS, word) ? word : null;
   }
   if (inbound.kind !== 'text' || inbound.text.length > 40) return null;
   const raw = inbound.text.trim().toLowerCase();

@@ -2,7 +2,7 @@ import type { ChannelRegistry } from '../channels/channel.ts';
 import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
-import type { SessionStore } from '../sessions/session-store.ts';
+import type { IdleChange, SessionStore } from '../sessions/session-store.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
 import type { Reporter } from '../tickets/ticket.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
@@ -37,6 +37,17 @@ export interface InboundChainDeps {
   messagesPerMinute: number;
 }
 
+/**
+ * How a turn changes the idle indexes: a draft that starts, or is answered after its reminder, is
+ * (re)tracked; a draft that ends is dropped; any other turn leaves the indexes alone (the sweeper
+ * reads the session's own last activity, so the index need not follow every message).
+ */
+export function idleChange(before: Session | null, after: Session): IdleChange {
+  if (after.flowId && (!before?.flowId || before.reminded)) return 'add';
+  if (!after.flowId && before?.flowId) return 'remove';
+  return 'keep';
+}
+
 /** Turns lost to a concurrent message of the same chat before giving up (each retry re-reads). */
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -59,15 +70,16 @@ export class InboundChain {
     const log = this.deps.logger.child({ chat: hashId(chat), kind: inbound.kind });
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       const now = this.deps.now();
-      const loaded = await this.deps.sessions.load(chat, messageId, attempt === 0, now.getTime());
-      if (loaded.duplicate) {
+      const loaded = await this.deps.sessions.load(chat, now.getTime());
+      if (messageId && loaded.recentMessageIds.includes(messageId)) {
         log.debug('duplicate message ignored');
         return 'duplicate';
       }
       const session: Session = loaded.session ?? newSession(now);
-      if (loaded.recentMessages > this.deps.messagesPerMinute) {
+      if (loaded.rate.count >= this.deps.messagesPerMinute) {
         // Tell the citizen once per window; after that, stay quiet rather than add to the flood.
-        if (attempt === 0 && loaded.recentMessages === this.deps.messagesPerMinute + 1) {
+        if (loaded.rate.count === this.deps.messagesPerMinute) {
+          await this.deps.sessions.markRateNoticeSent(chat, loaded.rate);
           await this.send(channel, chatId, [{ text: RATE_NOTICE[session.lang] }]);
         }
         log.info('chat rate limit reached');
@@ -84,14 +96,15 @@ export class InboundChain {
       for (const effect of result.effects) {
         if (effect.kind === 'submit') await this.deps.submit(effect.submission, reporter);
       }
+      const idle = idleChange(loaded.session, result.session);
       const saved = await this.deps.sessions.save(
         chat,
-        loaded.version,
+        loaded,
         result.session,
-        messageId ? { messageId } : {},
+        messageId ? { messageId, idle } : { idle },
       );
-      if (saved === 'duplicate') return 'duplicate';
       if (saved === 'conflict') {
+        // Another message of this chat (or a copy of this one) was saved first: run again on its result.
         log.debug({ attempt }, 'session changed concurrently; running the turn again');
         continue;
       }

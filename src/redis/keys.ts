@@ -12,17 +12,12 @@ export class Keys {
     return `${this.prefix}:bull`;
   }
 
-  /** One conversation: JSON `{ v, s }` (version, session). */
+  /**
+   * One conversation: a hash of `v` (version), `s` (session JSON), `m` (ids of recent platform
+   * messages, for de-duplication) and `r` (the per-chat rate window).
+   */
   session(chat: string): string {
     return `${this.prefix}:session:${chat}`;
-  }
-  /** Marks a platform message as handled, for de-duplication. */
-  inboundSeen(chat: string, messageId: string): string {
-    return `${this.prefix}:seen:${chat}:${messageId}`;
-  }
-  /** Messages of one chat in the current minute, for the per-chat rate limit. */
-  chatRate(chat: string, minute: number): string {
-    return `${this.prefix}:rate:${chat}:${minute}`;
   }
   /** Sorted set of chats with a draft, scored by last activity: who is due a reminder. */
   get idleRemind(): string {

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  * which sends EVALSHA and falls back to EVAL once). Files are named `<command>-<numberOfKeys>.lua`
  * and document their KEYS and ARGV in a header, as BullMQ's are.
  */
-const SCRIPTS = ['session-load-3', 'session-save-4', 'ticket-create-6', 'ticket-update-4'] as const;
+const SCRIPTS = ['session-save-3', 'ticket-create-6', 'ticket-update-4'] as const;
 
 type Arg = string | number;
 

@@ -26,39 +26,28 @@ export function createIdleSweeper(deps: IdleSweeperDeps): (now: Date) => Promise
   };
 
   const remind = async (chat: string, now: Date) => {
-    const loaded = await deps.sessions.load(chat, undefined, false, now.getTime());
+    const loaded = await deps.sessions.load(chat, now.getTime());
     const s = loaded.session;
-    if (!s?.flowId || s.reminded || s.lastActivityAt > now.getTime() - deps.reminderAfterMs) {
-      // Nothing to remind (or activity since): keep only the expiry index right.
-      if (s)
-        await deps.sessions.save(chat, loaded.version, s, {
-          idle: s.flowId ? (s.reminded ? 'reminded' : 'track') : 'none',
-        });
-      return;
-    }
-    const saved = await deps.sessions.save(
-      chat,
-      loaded.version,
-      { ...s, reminded: true },
-      { idle: 'reminded' },
-    );
+    if (!s?.flowId || s.reminded) return deps.sessions.untrack(chat, 'remind');
+    // The index is set when a draft starts; the session knows the latest activity.
+    if (s.lastActivityAt > now.getTime() - deps.reminderAfterMs)
+      return deps.sessions.reschedule(chat, 'remind', s.lastActivityAt);
+    const saved = await deps.sessions.save(chat, loaded, { ...s, reminded: true }, { idle: 'reminded' });
     if (saved !== 'saved') return;
     const { channel, chatId } = split(chat);
     await deps.channels.get(channel)?.send(chatId, reminderFor(deps.catalog(), s));
   };
 
   const expire = async (chat: string, now: Date) => {
-    const loaded = await deps.sessions.load(chat, undefined, false, now.getTime());
+    const loaded = await deps.sessions.load(chat, now.getTime());
     const s = loaded.session;
-    if (!s) {
-      await deps.sessions.delete(chat);
-      return;
-    }
-    if (s.flowId && s.lastActivityAt > now.getTime() - deps.expireAfterMs) return;
+    if (!s?.flowId) return deps.sessions.untrack(chat, 'expire');
+    if (s.lastActivityAt > now.getTime() - deps.expireAfterMs)
+      return deps.sessions.reschedule(chat, 'expire', s.lastActivityAt);
     // Keep the language and past submissions; drop the draft.
     const cleared = { ...newSession(new Date(s.lastActivityAt), s.lang), submitted: s.submitted };
-    const saved = await deps.sessions.save(chat, loaded.version, cleared, { idle: 'none' });
-    if (saved !== 'saved' || !s.flowId) return;
+    const saved = await deps.sessions.save(chat, loaded, cleared, { idle: 'remove' });
+    if (saved !== 'saved') return;
     const { channel, chatId } = split(chat);
     await deps.channels.get(channel)?.send(chatId, expiryNotice(s));
   };

@@ -8,35 +8,47 @@ export interface LoadedSession {
   session: Session | null;
   /** The version read; pass it back to `save`. 0 when there was no session. */
   version: number;
-  /** This platform message was handled before. */
-  duplicate: boolean;
-  /** Messages of this chat in the current rate window, this one included. */
-  recentMessages: number;
+  /** Ids of the chat's recent platform messages (newest last): a message among them was handled. */
+  recentMessageIds: string[];
+  /** Messages handled in the current rate window. */
+  rate: RateWindow;
 }
 
-/** How a save treats the idle indexes that drive reminders and expiry. */
-export type IdleMode = 'track' | 'reminded' | 'none';
+/** Messages of one chat in one rate window. */
+export interface RateWindow {
+  window: number;
+  count: number;
+}
+
+/**
+ * How a save changes the idle indexes that drive reminders and expiry: `add` when a draft starts
+ * (or is answered after its reminder), `reminded` after the reminder, `remove` when no draft is
+ * left, `keep` otherwise — the common case, which touches no index at all.
+ */
+export type IdleChange = 'add' | 'reminded' | 'remove' | 'keep';
 
 export interface SessionStoreOptions {
   /** How long a draft lives without activity. */
   draftTtlSeconds: number;
   /** How long a session without a draft (language choice, recent submissions) is kept. */
   idleTtlSeconds?: number;
-  /** How long a handled message id is remembered for de-duplication. */
-  seenTtlSeconds?: number;
   /** Length of the per-chat rate window. */
   rateWindowSeconds?: number;
 }
 
+/** How many recent message ids a chat remembers for de-duplication (redeliveries are recent). */
+export const RECENT_MESSAGE_IDS = 32;
+
 /**
- * One Redis hash per conversation, read and written in one round trip each, with a version
- * check: two messages of one citizen arriving together cannot overwrite each other — the loser
- * sees `conflict` and runs its turn again on the winner's session.
+ * One Redis hash per conversation: a turn is one plain HMGET and one short Lua script (HGET, HSET,
+ * EXPIRE) with a version check, so two messages of one citizen arriving together cannot overwrite
+ * each other — the loser sees `conflict` and runs its turn again on the winner's session. The
+ * hash carries the chat's recent message ids and rate window, so de-duplication and rate limiting
+ * are decided by the same check, without keys or round trips of their own.
  */
 export class SessionStore {
   private readonly idleTtl: number;
-  private readonly seenTtl: number;
-  private readonly rateWindow: number;
+  readonly rateWindowSeconds: number;
 
   constructor(
     private readonly redis: ScriptedRedis,
@@ -44,62 +56,60 @@ export class SessionStore {
     private readonly options: SessionStoreOptions,
   ) {
     this.idleTtl = options.idleTtlSeconds ?? 30 * 24 * 3600;
-    this.seenTtl = options.seenTtlSeconds ?? 7 * 24 * 3600;
-    this.rateWindow = options.rateWindowSeconds ?? 60;
+    this.rateWindowSeconds = options.rateWindowSeconds ?? 60;
   }
 
-  /**
-   * Reads a conversation, whether `messageId` was handled already, and (when `countRate`)
-   * counts the message against the chat's rate limit.
-   */
-  async load(
-    chat: string,
-    messageId: string | undefined,
-    countRate: boolean,
-    now: number,
-  ): Promise<LoadedSession> {
-    const window = Math.floor(now / 1000 / this.rateWindow);
-    const [version, json, seen, count] = await this.redis.sessionLoad(
-      this.keys.session(chat),
-      messageId ? this.keys.inboundSeen(chat, messageId) : this.keys.inboundSeen(chat, '-'),
-      this.keys.chatRate(chat, window),
-      countRate ? '1' : '0',
-      this.rateWindow,
-    );
+  /** The rate window `now` (epoch ms) falls in. */
+  windowOf(now: number): number {
+    return Math.floor(now / 1000 / this.rateWindowSeconds);
+  }
+
+  /** Reads a conversation with its recent message ids and rate window: one round trip. */
+  async load(chat: string, now: number): Promise<LoadedSession> {
+    const [v, json, m, r] = await this.redis.hmget(this.keys.session(chat), 'v', 's', 'm', 'r');
+    const window = this.windowOf(now);
+    const [w, c] = (r ?? '').split(':').map(Number);
     return {
       session: json ? parseSession(json) : null,
-      version,
-      duplicate: !!messageId && seen === 1,
-      recentMessages: count,
+      version: Number(v ?? 0),
+      recentMessageIds: m ? m.split(' ') : [],
+      rate: { window, count: w === window && Number.isFinite(c) ? (c as number) : 0 },
     };
   }
 
   /**
-   * Saves `session` if the stored version is still `version`. `messageId` is marked handled in
-   * the same step, so a duplicate that raced this one is refused here.
+   * Saves `session` if the stored version is still `loaded.version`, recording `messageId` as
+   * handled and counting it in the rate window.
    */
   async save(
     chat: string,
-    version: number,
+    loaded: Pick<LoadedSession, 'version' | 'recentMessageIds' | 'rate'>,
     session: Session,
-    options: { messageId?: string; idle?: IdleMode } = {},
-  ): Promise<'saved' | 'conflict' | 'duplicate'> {
-    const idle: IdleMode = options.idle ?? (session.flowId ? 'track' : 'none');
+    options: { messageId?: string; idle?: IdleChange } = {},
+  ): Promise<'saved' | 'conflict'> {
+    const ids = options.messageId
+      ? [...loaded.recentMessageIds, options.messageId].slice(-RECENT_MESSAGE_IDS)
+      : loaded.recentMessageIds;
+    const count = options.messageId ? loaded.rate.count + 1 : loaded.rate.count;
     const result = await this.redis.sessionSave(
       this.keys.session(chat),
-      options.messageId ? this.keys.inboundSeen(chat, options.messageId) : this.keys.inboundSeen(chat, '-'),
       this.keys.idleRemind,
       this.keys.idleExpire,
-      version,
+      String(loaded.version),
       JSON.stringify(session),
-      session.flowId ? this.options.draftTtlSeconds : this.idleTtl,
-      options.messageId ? this.seenTtl : 0,
+      String(session.flowId ? this.options.draftTtlSeconds : this.idleTtl),
+      ids.join(' '),
+      `${loaded.rate.window}:${count}`,
+      options.idle ?? 'keep',
       chat,
-      idle,
-      session.lastActivityAt,
+      String(session.lastActivityAt),
     );
-    if (result === -1) return 'duplicate';
     return result === 0 ? 'conflict' : 'saved';
+  }
+
+  /** Marks the rate window as over its limit (so the notice is sent once); not version-checked on purpose. */
+  async markRateNoticeSent(chat: string, rate: RateWindow): Promise<void> {
+    await this.redis.hset(this.keys.session(chat), 'r', `${rate.window}:${rate.count + 1}`);
   }
 
   /** Forgets a conversation entirely (a deletion request, UU PDP). */
@@ -112,14 +122,29 @@ export class SessionStore {
       .exec();
   }
 
-  /** Chats whose last activity is at or before `before` (epoch ms) and that were not reminded yet. */
+  /** Chats due to be looked at for a reminder: tracked since `before` (epoch ms) or earlier. */
   dueForReminder(before: number, limit = 200): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.idleRemind, '-inf', before, 'LIMIT', 0, limit);
   }
 
-  /** Chats whose draft has been idle since `before` (epoch ms) or longer. */
+  /** Chats due to be looked at for expiry. */
   dueForExpiry(before: number, limit = 200): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.idleExpire, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** Looks at a chat again later: its last activity was newer than the index said. */
+  async reschedule(chat: string, index: 'remind' | 'expire', lastActivityAt: number): Promise<void> {
+    await this.redis.zadd(
+      index === 'remind' ? this.keys.idleRemind : this.keys.idleExpire,
+      'XX',
+      lastActivityAt,
+      chat,
+    );
+  }
+
+  /** Takes a chat out of one index (no draft, or nothing left to do for it there). */
+  async untrack(chat: string, index: 'remind' | 'expire'): Promise<void> {
+    await this.redis.zrem(index === 'remind' ? this.keys.idleRemind : this.keys.idleExpire, chat);
   }
 }
 
