@@ -52,6 +52,8 @@ export interface Aduan {
   sessions: SessionStore;
   chain: InboundChain;
   workers: Workers | null;
+  /** Sends due idle reminders and expires abandoned drafts as of `now` (the housekeeping job runs it every minute). */
+  sweepIdle: (now: Date) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -126,16 +128,16 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
   });
 
+  const sweep = createIdleSweeper({
+    sessions,
+    channels,
+    catalog: () => catalog,
+    logger: log,
+    reminderAfterMs: config.SESSION_REMINDER_MINUTES * 60_000,
+    expireAfterMs: config.SESSION_EXPIRY_HOURS * 3_600_000,
+  });
   let workers: Workers | null = null;
   if (runs('worker')) {
-    const sweep = createIdleSweeper({
-      sessions,
-      channels,
-      catalog: () => catalog,
-      logger: log,
-      reminderAfterMs: config.SESSION_REMINDER_MINUTES * 60_000,
-      expireAfterMs: config.SESSION_EXPIRY_HOURS * 3_600_000,
-    });
     workers = startWorkers({
       connection: bull,
       prefix: keys.bull,
@@ -219,6 +221,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     sessions,
     chain,
     workers,
+    sweepIdle: sweep,
     stop,
   };
 }

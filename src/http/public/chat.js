@@ -343,7 +343,9 @@ $('composer').addEventListener('submit', (event) => {
   updateComposer();
   send(
     { kind: 'text', text },
-    addMyTurn((bubble) => renderText(bubble, text, false)),
+    addMyTurn((bubble) => {
+      bubble.innerHTML = text;
+    }),
   );
 });
 
