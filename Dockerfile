@@ -13,8 +13,9 @@ COPY package.json package-lock.json .puppeteerrc.cjs ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc copies no static files; the empty folder lets the runtime stage copy it when there are none.
-RUN npm run build && mkdir -p src/http/public
+# `npm run build` compiles to dist/ and copies what tsc does not: the Lua scripts and the web chat's
+# static files, which the compiled modules find beside themselves.
+RUN npm run build
 
 # --- runtime ----------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
@@ -30,10 +31,6 @@ WORKDIR /app
 COPY package.json package-lock.json .puppeteerrc.cjs ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The web chat's static files, at the source path and beside the compiled http module, so they are
-# found whether the server resolves them from the package root or from its own module.
-COPY --from=build /app/src/http/public ./src/http/public
-COPY --from=build /app/src/http/public ./dist/http/public
 COPY flows ./flows
 COPY bin ./bin
 # Attachments (and the embedded Redis's files) live in DATA_DIR: mount a volume there. The code
