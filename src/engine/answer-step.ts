@@ -179,6 +179,9 @@ function answerMedia(step: MediaStep, inbound: Inbound, existing: Answer | undef
   if (media.size !== undefined && media.size > step.max_bytes) {
     return { kind: 'retry', reason: t(lang, 'mediaSize', { mb: Math.round(step.max_bytes / 1024 / 1024) }) };
   }
+  // Back at a media step that is already full (after `kembali` or a change from the summary).
+  if (files.length >= step.max_files)
+    return { kind: 'retry', reason: t(lang, 'mediaFull', { max: step.max_files }) };
   const value = [...files, media];
   const answer: Answer = { kind: 'media', value };
   if (value.length >= step.max_files) return { kind: 'answer', answer };

@@ -2,7 +2,7 @@ import { type Flow, nextStepId } from '../flows/loader.ts';
 import type { Step } from '../flows/schema.ts';
 import { answerStep, choicePayload, parsePayload } from './answer-step.ts';
 import { GLOBAL_PAYLOAD, type GlobalWord, globalWordOf } from './global-words.ts';
-import { matchChoice } from './match-choice.ts';
+import { matchChoice, normalizeWord } from './match-choice.ts';
 import { t } from './messages.ts';
 import { renderStep } from './prompt.ts';
 import type {
@@ -127,6 +127,8 @@ class Turn {
   }
 
   private onStart(payload: string | undefined): void {
+    // A fresh start answers no detour that was open (a language or help menu).
+    this.s = { ...this.s, overlay: null };
     const wanted = payload ? this.flowByWord(payload) : undefined;
     // A status deep link mid-report parks the report, as the word "status" does, instead of dropping it.
     if (wanted && wanted.id !== this.s.flowId)
@@ -298,9 +300,24 @@ class Turn {
         const choice = pick('~stuck|', [
           { value: 'help', labels: [t('id', 'stuckHelp'), t('en', 'stuckHelp')] },
           { value: 'retry', labels: [t('id', 'stuckRetry'), t('en', 'stuckRetry')] },
+          { value: 'cancel', labels: [t('id', 'stuckCancel'), t('en', 'stuckCancel')] },
         ]);
         const flow = this.flow;
         if (!choice || !flow) return false;
+        if (choice === 'cancel') {
+          // Deleting a draft needs the option itself (its number or its full label), never a near
+          // match: a lone word like "laporan" is more likely an answer than a wish to cancel.
+          const typed = inbound.kind === 'text' ? normalizeWord(inbound.text) : '';
+          const exact = [t('id', 'stuckCancel'), t('en', 'stuckCancel'), '3']
+            .map(normalizeWord)
+            .includes(typed);
+          if (!exact) {
+            this.s = { ...this.s, overlay: 'stuck' };
+            return false;
+          }
+          this.cancel();
+          return true;
+        }
         if (choice === 'help') {
           const help = this.s.stepId ? flow.stepsById.get(this.s.stepId)?.help : undefined;
           this.out.push({ text: help?.[this.s.lang] ?? t(this.s.lang, 'generalHelp') });

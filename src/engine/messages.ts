@@ -125,6 +125,10 @@ const MESSAGES = {
     id: 'Berkas diterima ({n} dari maksimal {max}). Kirim lagi, atau ketik *selesai*.',
     en: 'File received ({n} of at most {max}). Send another, or type *done*.',
   },
+  mediaFull: {
+    id: 'Sudah ada {max} berkas, batas yang dapat diterima. Ketik *selesai* untuk melanjutkan.',
+    en: 'There are already {max} files, the most we can accept. Type *done* to continue.',
+  },
   mediaDone: { id: 'Selesai', en: 'Done' },
   summaryIntro: { id: 'Mohon periksa kembali laporan Bapak/Ibu:', en: 'Please check your report:' },
   summaryAsk: { id: 'Apakah sudah benar?', en: 'Is everything correct?' },

@@ -21,7 +21,18 @@ export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:'],
+          // helmet's default would make browsers fetch chat.js over https on a plain-http address
+          // (a LAN, a container port), where nothing answers: the page would never load.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
   for (const router of parts.routers) app.use(router);
   if (parts.serveWebChat) app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use(notFound);

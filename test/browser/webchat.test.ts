@@ -160,7 +160,7 @@ describe('web chat page in a browser', () => {
     expect(trackingId, 'test 1 made a report').toMatch(TRACKING);
     // A reload would drop this flag.
     await page.evaluate(() => {
-      (window as unknown as { aduanNoReload: boolean }).aduanNoReload = true;
+      (globalThis as unknown as { aduanNoReload: boolean }).aduanNoReload = true;
     });
     const { key } = await app.apiKeys.create(null);
     const res = await fetch(`${url()}/api/v1/tickets/${trackingId}/status`, {
@@ -174,9 +174,9 @@ describe('web chat page in a browser', () => {
     const update = page.locator('.msg.bot', { hasText: 'Terverifikasi' });
     await update.waitFor();
     await expect.poll(() => update.textContent()).toContain(`Perkembangan laporan ${trackingId}`);
-    expect(await page.evaluate(() => (window as unknown as { aduanNoReload?: boolean }).aduanNoReload)).toBe(
-      true,
-    );
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { aduanNoReload?: boolean }).aduanNoReload),
+    ).toBe(true);
     expect((await app.tickets.get(trackingId))?.ticket.status).toBe('verified');
     expect(pageErrors).toEqual([]);
   });
@@ -199,9 +199,11 @@ describe('web chat page in a browser', () => {
       await region.getByRole('button').count(),
     );
 
-    // The question still open is the one answered next.
+    // The question still open is the one answered next, and the reload added nothing (no second
+    // greeting, no question asked twice): the only new bot message is the next question.
     await choose(page, Q.region, 'Kota Yogyakarta');
     await waitForQuestion(page, Q.title);
+    expect(await botMessages(page).count()).toBe(shown.length + 1);
     expect(pageErrors).toEqual([]);
   });
 

@@ -343,9 +343,7 @@ $('composer').addEventListener('submit', (event) => {
   updateComposer();
   send(
     { kind: 'text', text },
-    addMyTurn((bubble) => {
-      bubble.innerHTML = text;
-    }),
+    addMyTurn((bubble) => renderText(bubble, text, false)),
   );
 });
 
