@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SummaryReporter from './test/support/summary-reporter.ts';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each integration test file starts its own redis-server on a free port; two cores in CI.
     maxWorkers: 2,
+    reporters: ['default', new SummaryReporter()],
   },
 });

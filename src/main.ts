@@ -52,6 +52,8 @@ export interface Aduan {
   sessions: SessionStore;
   chain: InboundChain;
   workers: Workers | null;
+  /** The channels this process delivers through (web always; Telegram, WhatsApp when configured). */
+  channels: ChannelRegistry;
   /** Sends due idle reminders and expires abandoned drafts as of `now` (the housekeeping job runs it every minute). */
   sweepIdle: (now: Date) => Promise<void>;
   stop(): Promise<void>;
@@ -221,6 +223,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     sessions,
     chain,
     workers,
+    channels,
     sweepIdle: sweep,
     stop,
   };
