@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiKeys } from './auth/api-keys.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { loadFlowSet, validateFlowSet } from './flows/loader.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { ROLES, type Role, startAduan } from './main.ts';
+import { QUEUE } from './queue/queues.ts';
 import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
 
@@ -14,6 +16,7 @@ const USAGE = `Usage: aduan <command>
   flows check [--dir DIR]              validate flows/*.yaml without starting
   agency-key create AGENCY             create an API key for one agency (printed once)
   agency-key create --coordinator      create a key that sees every agency's tickets
+  queues [--failed N]                  job counts per queue and the newest failed jobs (default 10)
 
 Settings come from the environment; see README.md.`;
 
@@ -131,6 +134,34 @@ async function agencyKey(args: string[]): Promise<void> {
   console.log(key);
 }
 
+async function queues(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { failed: { type: 'string', default: '10' } } });
+  const show = Number(values.failed);
+  if (!Number.isInteger(show) || show < 0) throw new UsageError('queues: --failed expects a whole number');
+  const cfg = config();
+  const logger = createLogger('warn', process.stderr);
+  await withServiceRedis(cfg, logger, async (redis) => {
+    const keys = new Keys();
+    for (const name of Object.values(QUEUE)) {
+      const queue = new Queue(name, { connection: redis, prefix: keys.bull });
+      try {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+        console.log(
+          `${name.padEnd(14)} ${Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join('  ')}`,
+        );
+        for (const job of show > 0 ? await queue.getFailed(0, show - 1) : []) {
+          const when = job.finishedOn ? new Date(job.finishedOn).toISOString() : '?';
+          console.log(`  failed ${job.id}  attempts ${job.attemptsMade}  ${when}  ${job.failedReason}`);
+        }
+      } finally {
+        await queue.close();
+      }
+    }
+  });
+}
+
 /** Runs the command line; returns the exit code (start keeps running and returns null). */
 export async function main(argv: string[]): Promise<number | null> {
   const [command, ...rest] = argv;
@@ -144,6 +175,9 @@ export async function main(argv: string[]): Promise<number | null> {
         return await flowsCheck(rest.slice(1));
       case 'agency-key':
         await agencyKey(rest);
+        return 0;
+      case 'queues':
+        await queues(rest);
         return 0;
       case undefined:
       case 'help':

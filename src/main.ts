@@ -7,6 +7,7 @@ import { ChannelRegistry } from './channels/channel.ts';
 import { WebChatAdapter, WebChatHub } from './channels/web/web-chat.ts';
 import type { Config } from './config/config.ts';
 import type { FlowCatalog } from './engine/engine.ts';
+import { watchFlows } from './flows/flow-watcher.ts';
 import { type FlowSet, loadFlowSet } from './flows/loader.ts';
 import { agencyApi } from './http/agency-api.ts';
 import { createApp } from './http/app.ts';
@@ -44,7 +45,8 @@ export interface Aduan {
   redisUrl: string;
   keys: Keys;
   redis: ScriptedRedis;
-  flows: FlowSet;
+  /** The flows in use now (they change when the files do, with FLOWS_WATCH). */
+  readonly flows: FlowSet;
   queues: Queues;
   tickets: TicketStore;
   service: TicketService;
@@ -79,13 +81,30 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const log = options.logger;
   const runs = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
 
-  const flows = await loadFlowSet(config.FLOWS_DIR);
-  const catalog: FlowCatalog = { flows: flows.flows };
-  log.info({ flows: [...flows.flows.values()].map((f) => `${f.id}@${f.version}`) }, 'flows loaded');
+  let flows = await loadFlowSet(config.FLOWS_DIR);
+  let catalog: FlowCatalog = { flows: flows.flows };
+  const describeFlows = (set: FlowSet) => [...set.flows.values()].map((f) => `${f.id}@${f.version}`);
+  log.info({ flows: describeFlows(flows) }, 'flows loaded');
 
   const { url: redisUrl, embedded } = await resolveRedis(config, log);
-  const keys = new Keys(options.keyPrefix ?? 'aduan');
   const stoppers: (() => Promise<unknown>)[] = [];
+  if (config.FLOWS_WATCH) {
+    const unwatch = watchFlows({
+      dir: config.FLOWS_DIR,
+      onReload: (set) => {
+        flows = set;
+        catalog = { flows: set.flows };
+        log.info({ flows: describeFlows(set) }, 'flows reloaded');
+      },
+      onInvalid: (errors) =>
+        log.warn(
+          { errors: errors.map((e) => e.message) },
+          'changed flows do not validate; keeping the running ones',
+        ),
+    });
+    stoppers.push(async () => unwatch());
+  }
+  const keys = new Keys(options.keyPrefix ?? 'aduan');
   const onRedisError = (which: string) => (err: Error) =>
     log.warn({ connection: which, error: err.message }, 'redis connection error');
   const redis = withScripts(new Redis(redisUrl, { connectionName: 'aduan' }));
@@ -102,7 +121,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const queues = openQueues(bull, keys.bull);
   const service = new TicketService({
     store: tickets,
-    routing: flows.routing,
+    routing: () => flows.routing,
     randomBytes: (n) => randomBytes(n),
     now: () => new Date(),
     enqueueNotification: async (job, jobId) => {
@@ -215,7 +234,9 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     redisUrl,
     keys,
     redis,
-    flows,
+    get flows() {
+      return flows;
+    },
     queues,
     tickets,
     service,

@@ -35,6 +35,8 @@ export const configSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     FLOWS_DIR: z.string().min(1).default('./flows'),
+    /** Reload flows when their files change (a change that does not validate is refused and logged). */
+    FLOWS_WATCH: bool.default(true),
     HOST: z.string().min(1).default('127.0.0.1'),
     // 0 lets the OS pick a free port (tests; the chosen one is logged).
     PORT: int(0, 65535).default(3000),

@@ -15,7 +15,8 @@ export type EnqueueNotification = (job: NotificationJob, jobId: string) => Promi
 
 export interface TicketServiceDeps {
   store: TicketStore;
-  routing: Routing;
+  /** The current routing (it changes when flows/routing.yaml is edited). */
+  routing: () => Routing;
   enqueueNotification: EnqueueNotification;
   randomBytes: (n: number) => Uint8Array;
   now: () => Date;
@@ -32,7 +33,7 @@ export class TicketService {
   constructor(private readonly deps: TicketServiceDeps) {}
 
   agencyName(agencyId: string): string {
-    return this.deps.routing.agencies.find((a) => a.id === agencyId)?.name ?? agencyId;
+    return this.deps.routing().agencies.find((a) => a.id === agencyId)?.name ?? agencyId;
   }
 
   /**
@@ -48,7 +49,7 @@ export class TicketService {
       return a?.kind === 'choice' ? a.value : undefined;
     };
     const agencyId = routeReport(
-      this.deps.routing,
+      this.deps.routing(),
       pick(REPORT_FIELDS.category) ?? '',
       pick(REPORT_FIELDS.region),
     );

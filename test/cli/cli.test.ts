@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/auth/api-keys.ts';
 import { startEmbeddedRedis } from '../../src/redis/embedded.ts';
 import { Keys } from '../../src/redis/keys.ts';
-import { cleanup } from '../support/aduan.ts';
+import { cleanup, startTestAduan } from '../support/aduan.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/aduan.js');
@@ -125,5 +125,23 @@ describe('aduan command line', () => {
     } finally {
       await embedded.stop();
     }
+  });
+
+  it('queues lists job counts and the failed jobs with their reasons', async () => {
+    const app = await startTestAduan({ redisUrl: redis.url, keyPrefix: 'aduan', role: 'worker' });
+    try {
+      // A payload no worker can ever process: failed at once, kept for inspection.
+      await app.queues.tickets.add('ticket', { submission: { submissionId: 'not-valid' } } as never, {
+        jobId: 'ticket-broken-1',
+      });
+      await expect.poll(() => app.queues.tickets.getFailedCount(), { timeout: 20_000 }).toBe(1);
+    } finally {
+      await app.stop();
+      await cleanup(app.dataDir);
+    }
+    const r = await aduan(['queues'], { REDIS_URL: redis.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^tickets +waiting 0 .* failed 1$/m);
+    expect(r.stdout).toMatch(/failed ticket-broken-1 {2}attempts 1 .*invalid tickets payload/);
   });
 });

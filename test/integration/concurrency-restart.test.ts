@@ -197,4 +197,44 @@ describe('a restart of every process in the middle of a report', () => {
       await cleanup(dataDir);
     }
   });
+
+  it('picks up a flow edited while the service runs, and refuses an edit that does not validate', async () => {
+    const app = await startTestAduan({ redisUrl: redis.url, env: { FLOWS_DIR: flowsDir } });
+    const file = join(flowsDir, 'complaint.yaml');
+    const original = await readFile(file, 'utf8');
+    try {
+      const citizen = new WebChatClient(app.url as string);
+      await citizen.connect();
+      await answer(citizen, TO_ATTACHMENTS.slice(0, 4)); // now at title
+      const before = app.flows.flows.get('complaint')?.version;
+
+      // A broken edit is refused; the running flow stays.
+      await writeFile(file, original.replace('kind: text', 'kind: textarea'));
+      await expect
+        .poll(() => app.logs.lines.some((l) => l.includes('do not validate')), { timeout: 10_000 })
+        .toBe(true);
+      expect(app.flows.flows.get('complaint')?.version).toBe(before);
+
+      // A good edit (a reworded title prompt) is taken up without a restart.
+      await writeFile(
+        file,
+        original.replace('Mohon tuliskan judul singkat', 'Silakan tuliskan judul singkat'),
+      );
+      await expect
+        .poll(() => app.flows.flows.get('complaint')?.version, { timeout: 10_000 })
+        .not.toBe(before);
+      const next = citizen.received.length;
+      await citizen.say('x'); // too short: the title is asked again, in the new words
+      await citizen.waitFor(
+        (m) => citizen.received.indexOf(m) >= next && /Silakan tuliskan judul singkat/.test(m.text),
+      );
+      // The conversation carried on silently: the step still exists, so no "form updated" notice.
+      expect(citizen.received.some((m) => /diperbarui/.test(m.text))).toBe(false);
+      citizen.close();
+    } finally {
+      await app.stop();
+      await writeFile(file, original);
+      await cleanup(app.dataDir);
+    }
+  });
 });
