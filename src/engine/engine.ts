@@ -24,19 +24,26 @@ export interface FlowCatalog {
 /** Wrong answers in a row after which the bot offers help or cancelling instead of asking again. */
 export const MAX_WRONG = 3;
 
+/** The part of a session that belongs to the flow in progress: what no flow looks like. */
+const NO_FLOW = {
+  flowId: null,
+  flowVersion: null,
+  stepId: null,
+  draftId: null,
+  answers: {},
+  history: [],
+  wrongCount: 0,
+  editing: false,
+  overlay: null,
+} as const satisfies Partial<Session>;
+
 /** A conversation nobody has started yet. */
 export function newSession(now: Date, lang: Lang = 'id'): Session {
   return {
     lang,
-    flowId: null,
-    flowVersion: null,
-    stepId: null,
-    draftId: null,
+    ...NO_FLOW,
     answers: {},
     history: [],
-    wrongCount: 0,
-    editing: false,
-    overlay: null,
     parked: null,
     lastActivityAt: now.getTime(),
     reminded: false,
@@ -548,18 +555,7 @@ class Turn {
   }
 
   private clearFlow(): void {
-    this.s = {
-      ...this.s,
-      flowId: null,
-      flowVersion: null,
-      stepId: null,
-      draftId: null,
-      answers: {},
-      history: [],
-      wrongCount: 0,
-      editing: false,
-      overlay: null,
-    };
+    this.s = { ...this.s, ...NO_FLOW, answers: {}, history: [] };
   }
 
   /** Brings back a report parked for a status check; false when there is none. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../../src/engine/engine.ts';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import { cleanup, startTestAduan, type TestAduan, useTestApp } from '../support/aduan.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 import { TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
@@ -38,16 +38,10 @@ const TO_ATTACHMENTS: [string, RegExp][] = [
 ];
 
 describe('two messages of one chat at the same moment', () => {
-  let redis: TestRedis;
+  const env = useTestApp();
   let app: TestAduan;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({ redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    app = env.app;
   });
 
   it('the session store refuses the second of two writes made from the same read', async () => {

@@ -1,53 +1,28 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Submission } from '../../src/engine/types.ts';
 import { QUEUE, type TicketJob, ticketJobId } from '../../src/queue/queues.ts';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { type TestAduan, useTestApp } from '../support/aduan.ts';
+import { submissionFixture } from '../support/fixtures.ts';
 import { fillReport, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
-function submission(id: string): Submission {
-  return {
-    submissionId: `sub_${id}`,
-    flowId: 'complaint',
-    flowVersion: 'test',
-    lang: 'id',
-    submittedAt: new Date().toISOString(),
-    answers: {
-      type: { kind: 'choice', value: 'pengaduan' },
-      category: { kind: 'choice', value: 'kesehatan' },
-      region: { kind: 'choice', value: 'bantul' },
-      title: { kind: 'text', value: 'Antrean puskesmas sangat panjang' },
-      body: {
-        kind: 'text',
-        value: 'Antrean di puskesmas sejak jam tujuh pagi dan loket baru buka jam sembilan.',
-      },
-      anonymous: { kind: 'choice', value: 'yes' },
-      confidential: { kind: 'choice', value: 'no' },
-    },
-  };
-}
+/** An anonymous report, so the agency-API test below can check that its reporter stays hidden. */
+const submission = (id: string) => submissionFixture(id, { anonymous: { kind: 'choice', value: 'yes' } });
 
 /** Exactly one ticket per report, whatever the queue and the citizen do twice. */
 describe('idempotent ticket creation', () => {
-  let redis: TestRedis;
+  const env = useTestApp();
   let app: TestAduan;
   let events: QueueEvents;
-
   beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({ redisUrl: redis.url });
+    app = env.app;
     events = new QueueEvents(QUEUE.tickets, {
-      connection: { host: '127.0.0.1', port: redis.port },
+      connection: { host: '127.0.0.1', port: env.redis.port },
       prefix: app.keys.bull,
     });
     await events.waitUntilReady();
   });
   afterAll(async () => {
     await events?.close();
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
   });
 
   const enqueue = (job: TicketJob) =>

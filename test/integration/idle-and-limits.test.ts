@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestAduan, useTestApp } from '../support/aduan.ts';
+import { ticketJobFixture } from '../support/fixtures.ts';
 import { WebChatClient } from '../support/web-client.ts';
 
 const MINUTE = 60_000;
 
 describe('idle drafts: one reminder, then expiry', () => {
-  let redis: TestRedis;
+  const env = useTestApp({ env: { SESSION_REMINDER_MINUTES: '30', SESSION_EXPIRY_HOURS: '24' } });
   let app: TestAduan;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({
-      redisUrl: redis.url,
-      env: { SESSION_REMINDER_MINUTES: '30', SESSION_EXPIRY_HOURS: '24' },
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    app = env.app;
   });
 
   it('reminds once after 30 idle minutes, keeps the draft, and deletes it after 24 hours with a notice', async () => {
@@ -85,16 +76,10 @@ describe('idle drafts: one reminder, then expiry', () => {
 });
 
 describe('limits and access', () => {
-  let redis: TestRedis;
+  const env = useTestApp({ env: { CHAT_MESSAGES_PER_MINUTE: '5' } });
   let app: TestAduan;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({ redisUrl: redis.url, env: { CHAT_MESSAGES_PER_MINUTE: '5' } });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    app = env.app;
   });
 
   it('answers a chat that floods with one polite notice, then drops the rest', async () => {
@@ -109,25 +94,14 @@ describe('limits and access', () => {
   });
 
   it('keeps agencies to their own tickets and refuses bad keys and bad transitions clearly', async () => {
-    const { ticket } = await app.service.createFromJob({
-      submission: {
-        submissionId: 'sub_access0001',
-        flowId: 'complaint',
-        flowVersion: 't',
-        lang: 'id',
-        submittedAt: new Date().toISOString(),
+    const { ticket } = await app.service.createFromJob(
+      ticketJobFixture('access0001', {
         answers: {
           category: { kind: 'choice', value: 'pendidikan' },
           region: { kind: 'choice', value: 'kulon-progo' },
-          title: { kind: 'text', value: 'Pungutan liar di sekolah' },
-          body: {
-            kind: 'text',
-            value: 'Ada pungutan untuk seragam yang tidak dijelaskan dasarnya oleh sekolah.',
-          },
         },
-      },
-      reporter: { channel: 'web', chatId: 'x', lang: 'id' },
-    });
+      }),
+    );
     const own = (await app.apiKeys.create(ticket.agencyId)).key;
     const other = (await app.apiKeys.create('sleman-dinkes')).key;
     const coordinator = (await app.apiKeys.create(null)).key;

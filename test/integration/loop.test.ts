@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { completeReport, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
 /**
@@ -8,17 +7,10 @@ import { completeReport, TRACKING_RE, WebChatClient } from '../support/web-clien
  * web chat conversation → ticket → status change through the agency API → update on the chat's stream.
  */
 describe('the core loop, end to end', () => {
-  let redis: TestRedis;
+  const env = useTestApp();
   let app: TestAduan;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({ redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    app = env.app;
   });
 
   it('takes a report in the web chat, stores one routed ticket, and tells the reporter its tracking number', async () => {

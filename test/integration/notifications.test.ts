@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError } from '../../src/channels/channel.ts';
 import type { Outbound } from '../../src/engine/types.ts';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { type TestAduan, useTestApp } from '../support/aduan.ts';
+import { ticketJobFixture } from '../support/fixtures.ts';
 
 /** A chat platform under the test's control: it fails as told, and records what got through. */
 class ScriptedChannel {
@@ -18,43 +18,25 @@ class ScriptedChannel {
   }
 }
 
-function job(id: string, channel: string) {
-  return {
-    submission: {
-      submissionId: `sub_${id}`,
-      flowId: 'complaint',
-      flowVersion: 't',
-      lang: 'en' as const,
-      submittedAt: new Date().toISOString(),
-      answers: {
-        category: { kind: 'choice' as const, value: 'air_bersih' },
-        region: { kind: 'choice' as const, value: 'gunungkidul' },
-        title: { kind: 'text' as const, value: 'No water for three days' },
-        body: {
-          kind: 'text' as const,
-          value: 'The PDAM supply in our village has been off for three days without notice.',
-        },
-      },
+/** An English-speaking reporter on `channel`: their notices must come in English. */
+const job = (id: string, channel: string) =>
+  ticketJobFixture(id, {
+    channel,
+    lang: 'en',
+    answers: {
+      category: { kind: 'choice', value: 'air_bersih' },
+      region: { kind: 'choice', value: 'gunungkidul' },
     },
-    reporter: { channel, chatId: `chat-${id}`, lang: 'en' as const },
-  };
-}
+  });
 
 describe('notifications to the reporter', () => {
-  let redis: TestRedis;
+  const env = useTestApp();
   let app: TestAduan;
   const flaky = new ScriptedChannel('flaky');
   const gone = new ScriptedChannel('gone');
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    app = await startTestAduan({ redisUrl: redis.url });
+  beforeAll(() => {
+    app = env.app;
     app.channels.register(flaky).register(gone);
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
   });
 
   it('retries a channel that is down and delivers once it is back, in the reporter’s language', async () => {

@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type Aduan, type Role, startAduan } from '../../src/main.ts';
+import { startTestRedis, type TestRedis } from './redis.ts';
 
 /** Log lines a test process wrote, kept in memory so tests can assert what (not) to log. */
 export class LogCapture extends Writable {
@@ -66,4 +68,28 @@ export async function cleanup(dataDir: string | undefined): Promise<void> {
 /** A random web chat id, as the page makes one. */
 export function newWebChatId(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** What `useTestApp` gives a `describe` block; filled in by its `beforeAll`. */
+export interface TestEnv {
+  app: TestAduan;
+  redis: TestRedis;
+}
+
+/**
+ * A real redis-server and a real Aduan for one `describe` block: started in `beforeAll`, stopped
+ * in `afterAll`. Use `env.app` and `env.redis` inside the tests.
+ */
+export function useTestApp(options: Omit<TestAduanOptions, 'redisUrl'> = {}): TestEnv {
+  const env = {} as TestEnv;
+  beforeAll(async () => {
+    env.redis = await startTestRedis();
+    env.app = await startTestAduan({ ...options, redisUrl: env.redis.url });
+  });
+  afterAll(async () => {
+    await env.app?.stop();
+    await cleanup(env.app?.dataDir);
+    await env.redis?.stop();
+  });
+  return env;
 }
