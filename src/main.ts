@@ -2,8 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { AttachmentStore } from './attachments/attachment-store.ts';
+import { createAttachmentResolver, type MediaFetcher } from './attachments/resolve-attachments.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { ChannelRegistry } from './channels/channel.ts';
+import { TelegramChannel } from './channels/telegram/telegram-channel.ts';
 import { WebChatAdapter, WebChatHub } from './channels/web/web-chat.ts';
 import type { Config } from './config/config.ts';
 import type { FlowCatalog } from './engine/engine.ts';
@@ -36,6 +39,8 @@ export interface StartOptions {
   keyPrefix?: string;
   /** How often the idle sweep runs (ms). */
   sweepEveryMs?: number;
+  /** Spacing of Telegram messages to one chat (default 1000 ms, Telegram's guidance); tests shorten it. */
+  telegramChatIntervalMs?: number;
 }
 
 /** A running Aduan process: its address, its parts (for tests and the CLI), and how to stop it. */
@@ -56,6 +61,8 @@ export interface Aduan {
   workers: Workers | null;
   /** The channels this process delivers through (web always; Telegram, WhatsApp when configured). */
   channels: ChannelRegistry;
+  /** The Telegram channel, when TELEGRAM_BOT_TOKEN is set. */
+  telegram: TelegramChannel | null;
   /** Sends due idle reminders and expires abandoned drafts as of `now` (the housekeeping job runs it every minute). */
   sweepIdle: (now: Date) => Promise<void>;
   stop(): Promise<void>;
@@ -113,6 +120,9 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const bull = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: 'aduan-bull' });
   bull.on('error', onRedisError('bullmq'));
 
+  const attachments = new AttachmentStore(resolve(join(config.DATA_DIR, 'attachments')));
+  // Channels that hold files on their platform register how to fetch them (Telegram's getFile).
+  const mediaFetchers = new Map<string, MediaFetcher>();
   const sessions = new SessionStore(redis, keys, {
     draftTtlSeconds: config.SESSION_EXPIRY_HOURS * 3600 + 3600,
   });
@@ -123,6 +133,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     store: tickets,
     routing: () => flows.routing,
     randomBytes: (n) => randomBytes(n),
+    resolveAttachments: createAttachmentResolver(attachments, mediaFetchers),
     now: () => new Date(),
     enqueueNotification: async (job, jobId) => {
       await queues.notifications.add('notify', job, { jobId });
@@ -130,6 +141,25 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   });
 
   const channels = new ChannelRegistry().register(new WebChatAdapter(redis, keys));
+  let telegram: TelegramChannel | null = null;
+  if (config.TELEGRAM_BOT_TOKEN) {
+    telegram = new TelegramChannel({
+      token: config.TELEGRAM_BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+        ? { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }
+        : {}),
+      handle: (envelope) => chain.handle(envelope),
+      firstTimeInGroup: async (chatId) =>
+        (await redis.set(keys.telegramGroupNoticed(chatId), '1', 'EX', 30 * 24 * 3600, 'NX')) === 'OK',
+      logger: log.child({ channel: 'telegram' }),
+      ...(options.telegramChatIntervalMs !== undefined
+        ? { perChatIntervalMs: options.telegramChatIntervalMs }
+        : {}),
+    });
+    channels.register(telegram);
+    mediaFetchers.set('telegram', telegram.fetchMedia);
+  }
   const chain = new InboundChain({
     catalog: () => catalog,
     sessions,
@@ -189,10 +219,9 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     if (runs('bot')) {
       hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys);
       await hub.start();
-      routers.push(
-        webChatRoutes({ chain, hub, attachmentsDir: resolve(join(config.DATA_DIR, 'attachments')) }),
-      );
+      routers.push(webChatRoutes({ chain, hub, attachments }));
     }
+    if (runs('bot') && telegram && config.TELEGRAM_WEBHOOK_URL) routers.push(telegram.webhookRouter());
     if (runs('api')) routers.push(agencyApi({ apiKeys, tickets, service }));
     const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });
     server = await new Promise<Server>((ok, fail) => {
@@ -219,6 +248,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         s.closeAllConnections();
         await closed;
       }
+      await telegram?.stop();
       await workers?.close();
       await queues.close();
       for (const stopper of stoppers) await stopper();
@@ -228,6 +258,17 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     })();
     return stopping;
   };
+
+  // After the HTTP server: in webhook mode Telegram starts posting as soon as the webhook is set.
+  if (telegram && runs('bot')) {
+    try {
+      await telegram.start();
+    } catch (err) {
+      // A wrong token or an unreachable Bot API: shut down cleanly rather than half-run.
+      await stop();
+      throw err;
+    }
+  }
 
   return {
     url,
@@ -245,6 +286,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     chain,
     workers,
     channels,
+    telegram,
     sweepIdle: sweep,
     stop,
   };

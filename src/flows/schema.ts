@@ -10,8 +10,12 @@ const stepId = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'a lower-case id: lett
 /** A text in Bahasa Indonesia and English; both are required so no citizen meets a missing prompt. */
 export const localizedSchema = z.strictObject({ id: z.string().min(1), en: z.string().min(1) });
 
+/**
+ * Option values and step ids are short because a button carries `stepId|value`, and Telegram allows
+ * 64 bytes of callback data: 31 + 1 + 32.
+ */
 export const optionSchema = z.strictObject({
-  value: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lower-case letters, digits, _ or - (max 40)'),
+  value: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, _ or - (max 32)'),
   label: localizedSchema,
 });
 
@@ -138,7 +142,9 @@ export const routingSchema = z.strictObject({
   regions: z
     .array(
       z.strictObject({
-        id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+        id: z
+          .string()
+          .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and - (max 32: it travels in a button)'),
         name: z.string().min(1),
         code: z.string().optional(),
       }),
@@ -154,7 +160,14 @@ export const routingSchema = z.strictObject({
     )
     .min(1),
   categories: z
-    .array(z.strictObject({ id: z.string().regex(/^[a-z0-9_-]{1,40}$/), label: localizedSchema }))
+    .array(
+      z.strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, _ or - (max 32: it travels in a button)'),
+        label: localizedSchema,
+      }),
+    )
     .min(1),
   routes: z.array(
     z.strictObject({

@@ -1,8 +1,12 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import {
+  ATTACHMENT_TYPES,
+  AttachmentRejected,
+  type AttachmentStore,
+  MAX_ATTACHMENT_BYTES,
+  STORED_REF,
+} from '../attachments/attachment-store.ts';
 import type { WebChatHub } from '../channels/web/web-chat.ts';
 import type { InboundChain } from '../inbound/inbound-chain.ts';
 import { ApiError, parseBody } from './errors.ts';
@@ -15,14 +19,6 @@ export const webChatIdSchema = z
 /** Longest message a citizen can type in the web chat. */
 export const MAX_TEXT = 4000;
 
-/** Files the web chat accepts, with the bytes each must start with (never trust the declared type alone). */
-const UPLOAD_TYPES: Record<string, { ext: string; magic: number[] }> = {
-  'image/jpeg': { ext: 'jpg', magic: [0xff, 0xd8, 0xff] },
-  'image/png': { ext: 'png', magic: [0x89, 0x50, 0x4e, 0x47] },
-  'application/pdf': { ext: 'pdf', magic: [0x25, 0x50, 0x44, 0x46] },
-};
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-
 const inboundSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(MAX_TEXT) }),
   z.strictObject({ kind: z.literal('choice'), payload: z.string().min(1).max(120) }),
@@ -34,9 +30,9 @@ const inboundSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('media'),
     media: z.strictObject({
-      ref: z.string().regex(/^web:[a-f0-9]{64}\.(jpg|png|pdf)$/, 'expected a ref returned by /chat/uploads'),
-      mimeType: z.enum(Object.keys(UPLOAD_TYPES) as [string, ...string[]]),
-      size: z.number().int().min(1).max(MAX_UPLOAD_BYTES),
+      ref: z.string().regex(STORED_REF, 'expected a ref returned by /chat/uploads'),
+      mimeType: z.enum(Object.keys(ATTACHMENT_TYPES) as [string, ...string[]]),
+      size: z.number().int().min(1).max(MAX_ATTACHMENT_BYTES),
       fileName: z.string().max(200).optional(),
     }),
   }),
@@ -52,8 +48,8 @@ const postSchema = z.strictObject({
 export interface WebChatRoutesDeps {
   chain: InboundChain;
   hub: WebChatHub;
-  /** Where uploads are stored, by content hash: `DATA_DIR/attachments`. */
-  attachmentsDir: string;
+  /** Where uploads are stored, by content hash. */
+  attachments: AttachmentStore;
 }
 
 /**
@@ -106,47 +102,51 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
 
   router.post(
     '/chat/uploads',
-    express.raw({ type: Object.keys(UPLOAD_TYPES), limit: MAX_UPLOAD_BYTES }),
+    express.raw({ type: Object.keys(ATTACHMENT_TYPES), limit: MAX_ATTACHMENT_BYTES }),
     async (req, res) => {
       parseBody(webChatIdSchema, req.query.chatId, 'chatId');
       const mimeType = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      const type = UPLOAD_TYPES[mimeType];
-      if (!type || !Buffer.isBuffer(req.body)) {
+      // express.raw only parses the accepted types: anything else arrives without a Buffer body.
+      if (!Buffer.isBuffer(req.body)) {
         throw new ApiError(
           415,
           'unsupported_type',
-          `Accepted types: ${Object.keys(UPLOAD_TYPES).join(', ')}.`,
+          `Accepted types: ${Object.keys(ATTACHMENT_TYPES).join(', ')}.`,
           'content-type',
         );
       }
-      const bytes: Buffer = req.body;
-      if (bytes.length === 0) throw new ApiError(400, 'empty_file', 'The file is empty.', 'body');
-      if (!type.magic.every((b, i) => bytes[i] === b)) {
-        throw new ApiError(415, 'type_mismatch', `The file content is not ${mimeType}.`, 'body');
-      }
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const name = `${hash}.${type.ext}`;
-      await mkdir(deps.attachmentsDir, { recursive: true });
-      // Write then rename: a crash mid-write never leaves a half file under the final name.
-      const tmp = join(deps.attachmentsDir, `.${name}.${process.pid}.tmp`);
-      await writeFile(tmp, bytes);
-      await rename(tmp, join(deps.attachmentsDir, name));
-      const rawName = req.get('x-file-name');
-      let fileName: string | undefined;
+      let stored: Awaited<ReturnType<AttachmentStore['put']>>;
       try {
-        fileName = rawName
-          ? decodeURIComponent(rawName)
-              .replace(/[^\p{L}\p{N} ._-]/gu, '_')
-              .slice(0, 200)
-          : undefined;
-      } catch {
-        fileName = undefined;
+        stored = await deps.attachments.put(req.body, mimeType);
+      } catch (err) {
+        if (err instanceof AttachmentRejected) {
+          throw new ApiError(
+            err.code === 'too_large' ? 413 : err.code === 'empty_file' ? 400 : 415,
+            err.code,
+            err.message,
+            'body',
+          );
+        }
+        throw err;
       }
-      res
-        .status(201)
-        .json({ ref: `web:${name}`, mimeType, size: bytes.length, ...(fileName ? { fileName } : {}) });
+      const fileName = cleanFileName(req.get('x-file-name'));
+      res.status(201).json({ ...stored, ...(fileName ? { fileName } : {}) });
     },
   );
 
   return router;
+}
+
+/** The name the browser gave a file, reduced to letters, digits, spaces and `._-` (it is shown, never used as a path). */
+function cleanFileName(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    return (
+      decodeURIComponent(raw)
+        .replace(/[^\p{L}\p{N} ._-]/gu, '_')
+        .slice(0, 200) || undefined
+    );
+  } catch {
+    return undefined;
+  }
 }

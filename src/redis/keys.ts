@@ -67,6 +67,11 @@ export class Keys {
     return `${this.prefix}:web:new`;
   }
 
+  /** Set once a Telegram group was told to talk to the bot privately, so it is told once. */
+  telegramGroupNoticed(chatId: string): string {
+    return `${this.prefix}:telegram:group:${chatId}`;
+  }
+
   /** Heartbeats of running workers, for /readyz. */
   get heartbeats(): string {
     return `${this.prefix}:heartbeats`;

@@ -1,4 +1,5 @@
-import type { Answer, Submission } from '../engine/types.ts';
+import type { RejectedAttachment } from '../attachments/resolve-attachments.ts';
+import type { Answer, MediaRef, Submission } from '../engine/types.ts';
 import type { Reporter, Ticket } from './ticket.ts';
 
 /**
@@ -26,7 +27,12 @@ function text(a: Answer | undefined): string | undefined {
 export function ticketFromSubmission(
   submission: Submission,
   reporter: Reporter,
-  fields: { trackingId: string; agencyId: string; now: Date },
+  fields: {
+    trackingId: string;
+    agencyId: string;
+    now: Date;
+    attachments?: { stored: MediaRef[]; rejected: RejectedAttachment[] };
+  },
 ): Ticket {
   const a = submission.answers;
   const location = a[REPORT_FIELDS.location];
@@ -41,7 +47,8 @@ export function ticketFromSubmission(
     agencyId: fields.agencyId,
     title: text(a[REPORT_FIELDS.title]) ?? '',
     body: text(a[REPORT_FIELDS.body]) ?? '',
-    attachments: attachments?.kind === 'media' ? attachments.value : [],
+    attachments: fields.attachments?.stored ?? (attachments?.kind === 'media' ? attachments.value : []),
+    rejectedAttachments: fields.attachments?.rejected ?? [],
     anonymous: text(a[REPORT_FIELDS.anonymous]) === 'yes',
     confidential: text(a[REPORT_FIELDS.confidential]) === 'yes',
     reporter,

@@ -1,3 +1,4 @@
+import type { ResolveAttachments } from '../attachments/resolve-attachments.ts';
 import type { Outbound } from '../engine/types.ts';
 import { routeReport } from '../flows/loader.ts';
 import type { Routing } from '../flows/schema.ts';
@@ -19,6 +20,8 @@ export interface TicketServiceDeps {
   routing: () => Routing;
   enqueueNotification: EnqueueNotification;
   randomBytes: (n: number) => Uint8Array;
+  /** Fetches and stores the report's files (a channel's file ids become files under DATA_DIR). */
+  resolveAttachments: ResolveAttachments;
   now: () => Date;
 }
 
@@ -53,6 +56,11 @@ export class TicketService {
       pick(REPORT_FIELDS.category) ?? '',
       pick(REPORT_FIELDS.region),
     );
+    // Files first: if a download fails the job is retried before any ticket exists.
+    const existing = await this.deps.store.bySubmission(submission.submissionId);
+    const media = answers[REPORT_FIELDS.attachments];
+    const attachments =
+      existing || media?.kind !== 'media' ? undefined : await this.deps.resolveAttachments(media.value);
     let trackingId = '';
     let created = false;
     for (let attempt = 0; ; attempt++) {
@@ -61,6 +69,7 @@ export class TicketService {
         trackingId: generateTrackingNumber(this.deps.randomBytes(16)),
         agencyId,
         now: this.deps.now(),
+        ...(attachments ? { attachments } : {}),
       });
       const firstEvent: TicketEvent = {
         seq: 1,

@@ -55,6 +55,10 @@ export const ticketSchema = z.object({
     })
     .optional(),
   attachments: z.array(mediaRef),
+  /** Files the reporter sent that could not be kept (wrong type, too large, gone), so the agency knows. */
+  rejectedAttachments: z
+    .array(z.object({ fileName: z.string().optional(), mimeType: z.string(), reason: z.string() }))
+    .default([]),
   anonymous: z.boolean(),
   confidential: z.boolean(),
   reporter: reporterSchema,

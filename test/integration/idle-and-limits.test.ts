@@ -115,7 +115,7 @@ describe('limits and access', () => {
       });
 
     expect((await get(null)).status).toBe(401);
-    expect((await get('aduan_' + 'A'.repeat(43))).status).toBe(401);
+    expect((await get(`aduan_${'A'.repeat(43)}`)).status).toBe(401);
     expect((await get(own)).status).toBe(200);
     expect((await get(coordinator)).status).toBe(200);
     // Another agency's ticket looks exactly like one that does not exist.

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The file types Aduan accepts, with the bytes each must start with (a declared type is never trusted alone). */
+export const ATTACHMENT_TYPES: Readonly<Record<string, { ext: string; magic: readonly number[] }>> = {
+  'image/jpeg': { ext: 'jpg', magic: [0xff, 0xd8, 0xff] },
+  'image/png': { ext: 'png', magic: [0x89, 0x50, 0x4e, 0x47] },
+  'application/pdf': { ext: 'pdf', magic: [0x25, 0x50, 0x44, 0x46] },
+};
+
+/** Largest attachment accepted, in bytes. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/** A stored attachment's reference: `file:<sha256>.<ext>`, a name under `DATA_DIR/attachments`. */
+export const STORED_REF = /^file:([a-f0-9]{64}\.(?:jpg|png|pdf))$/;
+
+/** Why a file was refused; `code` is stable for API errors. */
+export class AttachmentRejected extends Error {
+  constructor(
+    readonly code: 'unsupported_type' | 'type_mismatch' | 'too_large' | 'empty_file',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttachmentRejected';
+  }
+}
+
+/**
+ * Attachments on disk, named by the SHA-256 of their content: the same photo sent twice (or a
+ * ticket job run twice) is stored once, and a name can never be chosen by a sender (no path
+ * traversal by construction).
+ */
+export class AttachmentStore {
+  constructor(readonly dir: string) {}
+
+  /**
+   * Checks and stores `bytes` declared as `mimeType`.
+   * @throws AttachmentRejected when the type is not accepted, the content is not of that type, or it is too large
+   */
+  async put(bytes: Buffer, mimeType: string): Promise<{ ref: string; mimeType: string; size: number }> {
+    const type = ATTACHMENT_TYPES[mimeType.toLowerCase()];
+    if (!type)
+      throw new AttachmentRejected(
+        'unsupported_type',
+        `Accepted types: ${Object.keys(ATTACHMENT_TYPES).join(', ')}.`,
+      );
+    if (bytes.length === 0) throw new AttachmentRejected('empty_file', 'The file is empty.');
+    if (bytes.length > MAX_ATTACHMENT_BYTES)
+      throw new AttachmentRejected('too_large', `The file is larger than ${MAX_ATTACHMENT_BYTES} bytes.`);
+    if (!type.magic.every((b, i) => bytes[i] === b))
+      throw new AttachmentRejected('type_mismatch', `The file content is not ${mimeType}.`);
+    const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`;
+    await mkdir(this.dir, { recursive: true });
+    // Write then rename: a crash mid-write never leaves a half file under the final name.
+    const tmp = join(this.dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(this.dir, name));
+    return { ref: `file:${name}`, mimeType: mimeType.toLowerCase(), size: bytes.length };
+  }
+
+  /** Whether a stored reference names a file that is there. */
+  async has(ref: string): Promise<boolean> {
+    const name = STORED_REF.exec(ref)?.[1];
+    if (!name) return false;
+    return stat(join(this.dir, name)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+  }
+
+  /** The path of a stored reference (for serving it to an agency), or null for a malformed one. */
+  pathOf(ref: string): string | null {
+    const name = STORED_REF.exec(ref)?.[1];
+    return name ? join(this.dir, name) : null;
+  }
+}

@@ -1,0 +1,275 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import express, { type Router } from 'express';
+import { Bot, GrammyError } from 'grammy';
+import type { Update } from 'grammy/types';
+import { AttachmentRejected, MAX_ATTACHMENT_BYTES } from '../../attachments/attachment-store.ts';
+import type { MediaFetcher } from '../../attachments/resolve-attachments.ts';
+import type { Outbound } from '../../engine/types.ts';
+import type { InboundEnvelope, InboundOutcome } from '../../inbound/inbound-chain.ts';
+import { hashId, type Logger } from '../../log/logger.ts';
+import { type ChannelAdapter, PermanentDeliveryError } from '../channel.ts';
+import { updateToInbound } from './telegram-inbound.ts';
+import { renderForTelegram } from './telegram-outbound.ts';
+
+/** The updates Aduan asks Telegram for; edits, channel posts and the rest are not even fetched. */
+export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+/** Where Telegram posts updates in webhook mode. */
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** The Bot API server: Telegram's, a local Bot API server, or a test emulator. */
+  apiRoot: string;
+  /** Webhook mode when set; long polling otherwise. */
+  webhook?: { url: string; secret: string };
+  /** The inbound chain. */
+  handle: (envelope: InboundEnvelope) => Promise<InboundOutcome>;
+  /** True the first time a group is seen, so a group gets the "talk to me privately" note once. */
+  firstTimeInGroup: (chatId: string) => Promise<boolean>;
+  logger: Logger;
+  /** Spacing of messages to one chat (Telegram: about one a second; short bursts tolerated). */
+  perChatIntervalMs?: number;
+}
+
+/** The commands shown in Telegram's menu, per language (Indonesian is also the default). */
+const COMMANDS = {
+  id: [
+    { command: 'lapor', description: 'Sampaikan laporan baru' },
+    { command: 'status', description: 'Cek status laporan (contoh: /status ADU-7KQ2-M9XF)' },
+    { command: 'batal', description: 'Batalkan laporan yang sedang dibuat' },
+    { command: 'bantuan', description: 'Bantuan' },
+    { command: 'bahasa', description: 'Ganti bahasa / Change language' },
+  ],
+  en: [
+    { command: 'lapor', description: 'Submit a new report' },
+    { command: 'status', description: 'Check a report (e.g. /status ADU-7KQ2-M9XF)' },
+    { command: 'batal', description: 'Cancel the report in progress' },
+    { command: 'bantuan', description: 'Help' },
+    { command: 'bahasa', description: 'Change language / Ganti bahasa' },
+  ],
+};
+
+const UNSUPPORTED = {
+  id: 'Mohon maaf, jenis pesan ini belum dapat kami proses. Silakan tulis pesan Bapak/Ibu dalam bentuk teks, atau kirim foto/dokumen bila diminta.',
+  en: 'Sorry, we cannot process this kind of message yet. Please write your message as text, or send a photo/document when asked.',
+};
+
+/** Polling mode: attempts at one update before giving up on it (a Redis restart takes a few seconds). */
+const POLLING_ATTEMPTS = 6;
+
+/** Constant-time comparison of two secrets of any length (both are hashed to 32 bytes first). */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+/** Joins consecutive messages where the earlier one has no buttons: fewer messages, same reading order. */
+function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {
+  const merged: Outbound[] = [];
+  for (const message of messages) {
+    const last = merged[merged.length - 1];
+    if (last && !last.choices?.length && !last.requestLocation)
+      merged[merged.length - 1] = { ...message, text: `${last.text}\n\n${message.text}` };
+    else merged.push(message);
+  }
+  return merged;
+}
+
+/**
+ * The Telegram channel, with grammY. Translates updates into the inbound chain's messages and
+ * Aduan's messages into Telegram's, and nothing else: no flow knowledge here.
+ *
+ * - Long polling with @grammyjs/runner (one chat's updates in order, chats in parallel), or a
+ *   webhook whose secret header is checked in constant time.
+ * - Outbound through auto-retry (429 waits `retry_after`; 5xx and network errors retried) and a
+ *   throttler (overall, per group and per chat, within Telegram's published limits).
+ * - 403 "blocked by the user" and "chat not found" are permanent: the notification worker records them.
+ */
+export class TelegramChannel implements ChannelAdapter {
+  readonly name = 'telegram';
+  readonly bot: Bot;
+  private runner: RunnerHandle | undefined;
+
+  constructor(private readonly options: TelegramChannelOptions) {
+    this.bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+    this.bot.api.config.use(
+      apiThrottler({ out: { maxConcurrent: 1, minTime: options.perChatIntervalMs ?? 1000 } }),
+    );
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+    this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+    this.bot.use(async (ctx) => this.onUpdate(ctx.update));
+    this.bot.catch((err) => {
+      options.logger.error(
+        { error: err.error instanceof Error ? err.error.message : String(err.error) },
+        'telegram update failed',
+      );
+    });
+  }
+
+  /**
+   * Connects: checks the token (getMe), registers the command menu (a failure is logged, never
+   * fatal), then sets the webhook or starts polling.
+   */
+  async start(): Promise<void> {
+    const log = this.options.logger;
+    await this.bot.init();
+    log.info({ bot: this.bot.botInfo.username }, 'telegram bot connected');
+    for (const language of ['id', 'en'] as const) {
+      await this.bot.api
+        .setMyCommands(COMMANDS[language], { language_code: language })
+        .catch((err: Error) => log.warn({ language, error: err.message }, 'setMyCommands failed'));
+    }
+    await this.bot.api
+      .setMyCommands(COMMANDS.id)
+      .catch((err: Error) => log.warn({ error: err.message }, 'setMyCommands failed'));
+    const webhook = this.options.webhook;
+    if (webhook) {
+      await this.bot.api.setWebhook(webhook.url, {
+        secret_token: webhook.secret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+      log.info('telegram webhook set');
+      return;
+    }
+    await this.bot.api.deleteWebhook();
+    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+    log.info('telegram long polling started');
+  }
+
+  /** Stops polling, letting updates in hand finish. */
+  async stop(): Promise<void> {
+    if (this.runner?.isRunning()) await this.runner.stop();
+  }
+
+  /** The express route Telegram posts to in webhook mode; a request without the right secret is a 401. */
+  webhookRouter(): Router {
+    const router = express.Router();
+    const secret = this.options.webhook?.secret;
+    router.post(TELEGRAM_WEBHOOK_PATH, express.json({ limit: '1mb' }), async (req, res) => {
+      const given = req.get('x-telegram-bot-api-secret-token') ?? '';
+      if (!secret || !secretsEqual(given, secret)) {
+        res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } });
+        return;
+      }
+      const update = req.body as Update;
+      if (typeof update?.update_id !== 'number') {
+        res.status(400).json({
+          error: { code: 'invalid_request', message: 'Not a Telegram update.', field: 'update_id' },
+        });
+        return;
+      }
+      // An error here answers 500, and Telegram delivers the update again (de-duplicated by its id).
+      await this.bot.handleUpdate(update);
+      res.status(200).json({ ok: true });
+    });
+    return router;
+  }
+
+  async send(chatId: string, messages: readonly Outbound[]): Promise<void> {
+    for (const message of mergeForTelegram(messages)) {
+      for (const part of renderForTelegram(message)) {
+        const { text, ...other } = part;
+        try {
+          await this.bot.api.sendMessage(chatId, text, other);
+        } catch (err) {
+          throw this.classify(err);
+        }
+      }
+    }
+  }
+
+  /** Downloads a file a citizen sent (getFile, then the file URL under the API root). */
+  readonly fetchMedia: MediaFetcher = async (fileId) => {
+    const file = await this.bot.api.getFile(fileId).catch((err) => {
+      throw this.classify(err);
+    });
+    if ((file.file_size ?? 0) > MAX_ATTACHMENT_BYTES)
+      throw new AttachmentRejected('too_large', 'The file is too large.');
+    if (!file.file_path) throw new AttachmentRejected('empty_file', 'Telegram gave no file path.');
+    const response = await fetch(`${this.options.apiRoot}/file/bot${this.options.token}/${file.file_path}`, {
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!response.ok) throw new Error(`file download answered HTTP ${response.status}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (bytes.length > MAX_ATTACHMENT_BYTES)
+      throw new AttachmentRejected('too_large', 'The file is too large.');
+    return { bytes };
+  };
+
+  private classify(err: unknown): unknown {
+    if (err instanceof GrammyError) {
+      const gone =
+        err.error_code === 403 ||
+        (err.error_code === 400 && /chat not found|user is deactivated/i.test(err.description));
+      if (gone) return new PermanentDeliveryError(this.name, err.description);
+    }
+    return err;
+  }
+
+  private async onUpdate(update: Update): Promise<void> {
+    const log = this.options.logger;
+    const t = updateToInbound(update, this.bot.botInfo.username);
+    switch (t.kind) {
+      case 'ignore':
+        log.debug({ reason: t.reason }, 'telegram update ignored');
+        return;
+      case 'group':
+        if (await this.options.firstTimeInGroup(t.chatId)) {
+          const link = `https://t.me/${this.bot.botInfo.username}?start=lapor`;
+          await this.send(t.chatId, [
+            {
+              text: `Untuk menyampaikan laporan, silakan hubungi saya melalui chat pribadi: ${link}\nTo report, please message me privately: ${link}`,
+            },
+          ]);
+        }
+        return;
+      case 'unsupported':
+        await this.send(t.chatId, [
+          { text: t.languageCode?.startsWith('en') ? UNSUPPORTED.en : UNSUPPORTED.id },
+        ]);
+        return;
+      case 'callback':
+        // Answer first, so the citizen's button stops spinning whatever happens next.
+        await this.bot.api.answerCallbackQuery(t.callbackId).catch(() => undefined);
+        await this.deliver(t.chatId, t.messages);
+        // Remove the pressed keyboard: an old button must not answer a later question.
+        if (t.messageId)
+          await this.bot.api.editMessageReplyMarkup(t.chatId, t.messageId).catch(() => undefined);
+        return;
+      case 'inbound':
+        await this.deliver(t.chatId, t.messages);
+        return;
+    }
+  }
+
+  /**
+   * Hands messages to the chain in order. In polling mode the update is already confirmed to
+   * Telegram, so a failure (Redis restarting) is retried here with backoff instead of being lost;
+   * in webhook mode the error goes back to Telegram, which delivers again.
+   */
+  private async deliver(
+    chatId: string,
+    messages: { messageId: string; inbound: InboundEnvelope['inbound'] }[],
+  ): Promise<void> {
+    for (const { messageId, inbound } of messages) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.options.handle({ channel: this.name, chatId, messageId, inbound });
+          break;
+        } catch (err) {
+          if (this.options.webhook || attempt >= POLLING_ATTEMPTS) throw err;
+          this.options.logger.warn(
+            { chat: hashId(`telegram:${chatId}`), attempt, error: (err as Error).message },
+            'telegram message not handled yet; retrying',
+          );
+          await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+        }
+      }
+    }
+  }
+}
