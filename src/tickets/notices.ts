@@ -30,8 +30,9 @@ export function statusNotice(ticket: Ticket, to: Status, note: string | undefine
 }
 
 /**
- * The answer to "status": full for the reporter's own chat; for anyone else only what a public
- * tracking page would show, and nothing at all for a confidential (rahasia) report.
+ * The answer to "status": the ticket's state for the chat that reported it. Any other chat gets the
+ * same answer as for a number that does not exist, so tracking numbers cannot be probed to learn
+ * about other people's reports (rahasia reports above all).
  */
 export function statusLookupNotice(
   ticket: Ticket | null,
@@ -39,21 +40,14 @@ export function statusLookupNotice(
   askedBy: { channel: string; chatId: string },
   lang: Lang,
 ): Outbound {
-  if (!ticket) {
+  const own =
+    ticket && ticket.reporter.channel === askedBy.channel && ticket.reporter.chatId === askedBy.chatId;
+  if (!ticket || !own) {
     return {
       text:
         lang === 'id'
-          ? `Laporan dengan nomor *${trackingId}* tidak kami temukan. Mohon periksa kembali nomornya.`
-          : `We could not find a report numbered *${trackingId}*. Please check the number.`,
-    };
-  }
-  const own = ticket.reporter.channel === askedBy.channel && ticket.reporter.chatId === askedBy.chatId;
-  if (ticket.confidential && !own) {
-    return {
-      text:
-        lang === 'id'
-          ? `Laporan *${trackingId}* bersifat rahasia; statusnya hanya dapat dilihat dari percakapan pelapor.`
-          : `Report *${trackingId}* is confidential; its status can only be seen from the reporter's chat.`,
+          ? `Laporan dengan nomor *${trackingId}* tidak kami temukan pada percakapan ini. Status laporan hanya dapat dilihat dari percakapan yang Bapak/Ibu gunakan untuk melapor; mohon periksa kembali nomornya.`
+          : `We could not find report *${trackingId}* in this chat. A report's status can only be seen from the chat it was sent from; please check the number.`,
     };
   }
   const label = STATUS_LABELS[ticket.status][lang];
@@ -61,7 +55,7 @@ export function statusLookupNotice(
   return {
     text:
       lang === 'id'
-        ? `Laporan *${trackingId}*${own ? `\nJudul: ${ticket.title}` : ''}\nStatus: *${label}*\nPembaruan terakhir: ${updated}`
-        : `Report *${trackingId}*${own ? `\nTitle: ${ticket.title}` : ''}\nStatus: *${label}*\nLast update: ${updated}`,
+        ? `Laporan *${trackingId}*\nJudul: ${ticket.title}\nStatus: *${label}*\nPembaruan terakhir: ${updated}`
+        : `Report *${trackingId}*\nTitle: ${ticket.title}\nStatus: *${label}*\nLast update: ${updated}`,
   };
 }

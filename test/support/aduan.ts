@@ -26,6 +26,8 @@ export interface TestAduanOptions {
   dataDir?: string;
   env?: Record<string, string>;
   sweepEveryMs?: number;
+  /** Spacing of Telegram messages per chat; tests default to 0 so conversations run at full speed. */
+  telegramChatIntervalMs?: number;
 }
 
 /** A real Aduan on a free loopback port, against a real redis-server, with its logs captured. */
@@ -55,6 +57,7 @@ export async function startTestAduan(options: TestAduanOptions): Promise<TestAdu
     logger: createLogger(config.LOG_LEVEL, logs),
     keyPrefix,
     ...(options.sweepEveryMs ? { sweepEveryMs: options.sweepEveryMs } : {}),
+    telegramChatIntervalMs: options.telegramChatIntervalMs ?? 0,
   });
   return Object.assign(app, { config, logs, dataDir, keyPrefix });
 }
