@@ -225,6 +225,8 @@ describe('Telegram webhook mode', () => {
   beforeAll(async () => {
     redis = await startTestRedis();
     tg = await startTelegramEmulator();
+    // The command menu is a nicety: Telegram refusing it must not stop the bot.
+    tg.failNext('setMyCommands', 3, { error_code: 400, description: 'Bad Request: BOT_COMMAND_INVALID' });
     const port = await findFreePort();
     app = await startTestAduan({
       redisUrl: redis.url,
@@ -242,6 +244,10 @@ describe('Telegram webhook mode', () => {
     await tg?.close();
     await cleanup(app?.dataDir);
     await redis?.stop();
+  });
+
+  it('starts even when setMyCommands fails, and logs it', () => {
+    expect(app.logs.lines.filter((l) => l.includes('setMyCommands failed'))).toHaveLength(3);
   });
 
   it('sets the webhook with its secret and answers updates Telegram posts', async () => {
