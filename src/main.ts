@@ -195,7 +195,12 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       service,
       channels,
       logger: log,
-      housekeeping: sweep,
+      // Every minute: idle reminders and expiry, and reports a stopped process left unqueued.
+      housekeeping: async (now) => {
+        await sweep(now);
+        const queued = await chain.queuePendingReports(now.getTime() - 30_000);
+        if (queued > 0) log.warn({ queued }, 'queued reports left pending by an earlier process');
+      },
     });
     await queues.housekeeping.upsertJobScheduler(
       'idle-sweep',

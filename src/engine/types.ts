@@ -122,9 +122,7 @@ export interface Submission {
  */
 export type Effect =
   | { kind: 'submit'; submission: Submission }
-  | { kind: 'checkStatus'; trackingId: string; lang: Lang }
-  /** The citizen asked to forget their conversation (UU PDP): the caller deletes the session. */
-  | { kind: 'endSession' };
+  | { kind: 'checkStatus'; trackingId: string; lang: Lang };
 
 /** Everything a turn needs besides the flow and session: the clock and a fresh id, supplied by the caller. */
 export interface TurnContext {

@@ -2,7 +2,7 @@ import type { ChannelRegistry } from '../channels/channel.ts';
 import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
-import type { IdleChange, SessionStore } from '../sessions/session-store.ts';
+import type { IdleChange, PendingReport, SessionStore } from '../sessions/session-store.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
 import type { Reporter } from '../tickets/ticket.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
@@ -57,9 +57,11 @@ const RATE_NOTICE: Record<Lang, string> = {
 };
 
 /**
- * The inbound chain: de-duplicate → rate-limit → load session → engine turn → carry out effects
- * → save → send. The read and the save are one round trip each; a save that lost a race with
- * another message of the same chat runs the turn again on the fresh session, so both are kept.
+ * The inbound chain: de-duplicate → rate-limit → load session → engine turn → save (with the turn's
+ * replies and confirmed reports, the outbox) → queue reports → send. The read and the save are one
+ * round trip each; a save that lost a race with another message of the same chat runs the turn
+ * again on the fresh session, so both are kept. A report is queued only after the session that
+ * says "sent" is saved, so a lost race (a "batal" that won) can never queue a cancelled report.
  */
 export class InboundChain {
   constructor(private readonly deps: InboundChainDeps) {}
@@ -72,7 +74,10 @@ export class InboundChain {
       const now = this.deps.now();
       const loaded = await this.deps.sessions.load(chat, now.getTime());
       if (messageId && loaded.recentMessageIds.includes(messageId)) {
-        log.debug('duplicate message ignored');
+        // Handled before. If its replies were never confirmed sent (a crash, a lost connection),
+        // this redelivery is the chance to finish the job.
+        if (loaded.delivered !== messageId) await this.finishEarlierTurn(channel, chatId, messageId);
+        log.debug('duplicate message');
         return 'duplicate';
       }
       const session: Session = loaded.session ?? newSession(now);
@@ -91,29 +96,28 @@ export class InboundChain {
         timeZone: this.deps.timeZone,
       });
       const reporter: Reporter = { channel, chatId, lang: result.session.lang };
-      // A report is queued before the session that says "sent" is saved: if the save then fails,
-      // the turn runs again and queues the same submission id, which the queue de-duplicates.
-      for (const effect of result.effects) {
-        if (effect.kind === 'submit') await this.deps.submit(effect.submission, reporter);
-      }
+      const reports: PendingReport[] = [];
+      for (const effect of result.effects)
+        if (effect.kind === 'submit') reports.push({ submission: effect.submission, reporter });
+      const outbound = [...(await this.lookups(result.effects, channel, chatId)), ...result.outbound];
       const idle = idleChange(loaded.session, result.session);
-      const saved = await this.deps.sessions.save(
-        chat,
-        loaded,
-        result.session,
-        messageId ? { messageId, idle } : { idle },
-      );
+      const saved = await this.deps.sessions.save(chat, loaded, result.session, {
+        ...(messageId ? { messageId } : {}),
+        idle,
+        outbound,
+        reports,
+      });
       if (saved === 'conflict') {
         // Another message of this chat (or a copy of this one) was saved first: run again on its result.
         log.debug({ attempt }, 'session changed concurrently; running the turn again');
         continue;
       }
-      const replies = await this.afterSave(result.effects, channel, chatId);
-      for (const effect of result.effects) {
-        if (effect.kind === 'submit')
-          log.info({ submissionId: effect.submission.submissionId }, 'report submitted');
-      }
-      await this.send(channel, chatId, [...replies, ...result.outbound]);
+      await this.queueReports(chat, reports);
+      for (const report of reports)
+        log.info({ submissionId: report.submission.submissionId }, 'report submitted');
+      await this.send(channel, chatId, outbound);
+      // Not awaited: losing this mark only means a redelivered copy would send the replies again.
+      if (messageId) this.deps.sessions.markDelivered(chat, messageId).catch(() => undefined);
       return 'handled';
     }
     throw new Error(
@@ -121,24 +125,49 @@ export class InboundChain {
     );
   }
 
-  /** Effects that only make sense once the turn is saved; their replies go before the turn's own. */
-  private async afterSave(effects: Effect[], channel: string, chatId: string): Promise<Outbound[]> {
+  /**
+   * Queues reports still pending since before `before` (epoch ms): confirmed and saved, but the
+   * process stopped before they reached the queue. Run by the housekeeping job.
+   */
+  async queuePendingReports(before: number): Promise<number> {
+    let queued = 0;
+    for (const chat of await this.deps.sessions.pendingSince(before)) {
+      const { pending } = await this.deps.sessions.outbox(chat);
+      await this.queueReports(chat, pending);
+      queued += pending.length;
+    }
+    return queued;
+  }
+
+  /** Puts reports on the tickets queue (idempotent by submission id), then takes them off the pending list. */
+  private async queueReports(chat: string, reports: PendingReport[]): Promise<void> {
+    if (reports.length === 0) return;
+    for (const { submission, reporter } of reports) await this.deps.submit(submission, reporter);
+    await this.deps.sessions.settle(
+      chat,
+      reports.map((r) => r.submission.submissionId),
+    );
+  }
+
+  /** Sends again what the turn of `messageId` was to send, and queues its reports, if it was the last turn. */
+  private async finishEarlierTurn(channel: string, chatId: string, messageId: string): Promise<void> {
+    const chat = `${channel}:${chatId}`;
+    const { lastTurn, pending } = await this.deps.sessions.outbox(chat);
+    await this.queueReports(chat, pending);
+    if (lastTurn?.messageId !== messageId) return;
+    await this.send(channel, chatId, lastTurn.outbound);
+    await this.deps.sessions.markDelivered(chat, messageId);
+  }
+
+  /** Answers to look-ups the turn asked for (a status check); they go before the turn's own replies. */
+  private async lookups(effects: Effect[], channel: string, chatId: string): Promise<Outbound[]> {
     const replies: Outbound[] = [];
     for (const effect of effects) {
-      switch (effect.kind) {
-        case 'checkStatus': {
-          const found = await this.deps.tickets.get(effect.trackingId);
-          replies.push(
-            statusLookupNotice(found?.ticket ?? null, effect.trackingId, { channel, chatId }, effect.lang),
-          );
-          break;
-        }
-        case 'endSession':
-          await this.deps.sessions.delete(`${channel}:${chatId}`);
-          break;
-        case 'submit':
-          break;
-      }
+      if (effect.kind !== 'checkStatus') continue;
+      const found = await this.deps.tickets.get(effect.trackingId);
+      replies.push(
+        statusLookupNotice(found?.ticket ?? null, effect.trackingId, { channel, chatId }, effect.lang),
+      );
     }
     return replies;
   }

@@ -14,7 +14,9 @@ export class Keys {
 
   /**
    * One conversation: a hash of `v` (version), `s` (session JSON), `m` (ids of recent platform
-   * messages, for de-duplication) and `r` (the per-chat rate window).
+   * messages, for de-duplication), `r` (the per-chat rate window), and the turn outbox: `o` (the
+   * last turn's replies), `d` (the last message whose replies were sent), `p` (confirmed reports
+   * not yet queued).
    */
   session(chat: string): string {
     return `${this.prefix}:session:${chat}`;
@@ -26,6 +28,11 @@ export class Keys {
   /** Sorted set of chats with a draft, scored by last activity: whose draft is due to expire. */
   get idleExpire(): string {
     return `${this.prefix}:idle:expire`;
+  }
+
+  /** Sorted set of chats with confirmed reports not yet on the tickets queue (normally empty). */
+  get pendingReports(): string {
+    return `${this.prefix}:reports:pending`;
   }
 
   /** One ticket: JSON. */

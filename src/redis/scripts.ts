@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  * which sends EVALSHA and falls back to EVAL once). Files are named `<command>-<numberOfKeys>.lua`
  * and document their KEYS and ARGV in a header, as BullMQ's are.
  */
-const SCRIPTS = ['session-save-3', 'ticket-create-6', 'ticket-update-4'] as const;
+const SCRIPTS = ['session-save-4', 'session-settle-2', 'ticket-create-6', 'ticket-update-4'] as const;
 
 type Arg = string | number;
 
@@ -19,6 +19,7 @@ export interface ScriptedRedis extends Redis {
     ...argv: Arg[]
   ): Promise<[number, string | null, number, number]>;
   sessionSave(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<number>;
+  sessionSettle(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
   ticketCreate(...keysAndArgs: Arg[]): Promise<[number, string]>;
   ticketUpdate(...keysAndArgs: Arg[]): Promise<number>;
 }

@@ -1,6 +1,7 @@
-import type { Session } from '../engine/types.ts';
+import type { Outbound, Session, Submission } from '../engine/types.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
+import type { Reporter } from '../tickets/ticket.ts';
 
 /** What the inbound chain learns in its one read. */
 export interface LoadedSession {
@@ -12,6 +13,20 @@ export interface LoadedSession {
   recentMessageIds: string[];
   /** Messages handled in the current rate window. */
   rate: RateWindow;
+  /** The id of the last message whose replies are known to have been sent. */
+  delivered: string | null;
+}
+
+/** A report confirmed in a turn, waiting to be put on the tickets queue. */
+export interface PendingReport {
+  submission: Submission;
+  reporter: Reporter;
+}
+
+/** What the last turn of a chat was to send, kept until it is known to be sent. */
+export interface LastTurn {
+  messageId: string;
+  outbound: Outbound[];
 }
 
 /** Messages of one chat in one rate window. */
@@ -55,7 +70,9 @@ export class SessionStore {
     private readonly keys: Keys,
     private readonly options: SessionStoreOptions,
   ) {
-    this.idleTtl = options.idleTtlSeconds ?? 30 * 24 * 3600;
+    // A chat with no draft keeps only its language and recent submissions: a week is plenty, and
+    // it bounds what a flood of made-up chat ids can leave behind.
+    this.idleTtl = options.idleTtlSeconds ?? 7 * 24 * 3600;
     this.rateWindowSeconds = options.rateWindowSeconds ?? 60;
   }
 
@@ -66,7 +83,7 @@ export class SessionStore {
 
   /** Reads a conversation with its recent message ids and rate window: one round trip. */
   async load(chat: string, now: number): Promise<LoadedSession> {
-    const [v, json, m, r] = await this.redis.hmget(this.keys.session(chat), 'v', 's', 'm', 'r');
+    const [v, json, m, r, d] = await this.redis.hmget(this.keys.session(chat), 'v', 's', 'm', 'r', 'd');
     const window = this.windowOf(now);
     const [w, c] = (r ?? '').split(':').map(Number);
     return {
@@ -74,27 +91,62 @@ export class SessionStore {
       version: Number(v ?? 0),
       recentMessageIds: m ? m.split(' ') : [],
       rate: { window, count: w === window && Number.isFinite(c) ? (c as number) : 0 },
+      delivered: d ?? null,
     };
+  }
+
+  /** The last turn's replies and the reports still waiting for the queue (read only when recovering). */
+  async outbox(chat: string): Promise<{ lastTurn: LastTurn | null; pending: PendingReport[] }> {
+    const [o, p] = await this.redis.hmget(this.keys.session(chat), 'o', 'p');
+    return {
+      lastTurn: o ? (JSON.parse(o) as LastTurn) : null,
+      pending: p ? (JSON.parse(p) as PendingReport[]) : [],
+    };
+  }
+
+  /** Records that the replies to `messageId` were sent (so a redelivery does not send them again). */
+  async markDelivered(chat: string, messageId: string): Promise<void> {
+    await this.redis.hset(this.keys.session(chat), 'd', messageId);
+  }
+
+  /** Takes reports off the chat's pending list once they are on the queue. */
+  async settle(chat: string, submissionIds: string[]): Promise<void> {
+    await this.redis.sessionSettle(
+      this.keys.session(chat),
+      this.keys.pendingReports,
+      chat,
+      JSON.stringify(submissionIds),
+    );
+  }
+
+  /** Chats with reports confirmed at or before `before` (epoch ms) and still not queued. */
+  pendingSince(before: number, limit = 200): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.pendingReports, '-inf', before, 'LIMIT', 0, limit);
   }
 
   /**
    * Saves `session` if the stored version is still `loaded.version`, recording `messageId` as
-   * handled and counting it in the rate window.
+   * handled and counting it in the rate window. The turn's replies and confirmed reports are
+   * written in the same step (the outbox), so they survive a crash right after it.
    */
   async save(
     chat: string,
     loaded: Pick<LoadedSession, 'version' | 'recentMessageIds' | 'rate'>,
     session: Session,
-    options: { messageId?: string; idle?: IdleChange } = {},
+    options: { messageId?: string; idle?: IdleChange; outbound?: Outbound[]; reports?: PendingReport[] } = {},
   ): Promise<'saved' | 'conflict'> {
     const ids = options.messageId
       ? [...loaded.recentMessageIds, options.messageId].slice(-RECENT_MESSAGE_IDS)
       : loaded.recentMessageIds;
     const count = options.messageId ? loaded.rate.count + 1 : loaded.rate.count;
+    const lastTurn: LastTurn | null = options.messageId
+      ? { messageId: options.messageId, outbound: options.outbound ?? [] }
+      : null;
     const result = await this.redis.sessionSave(
       this.keys.session(chat),
       this.keys.idleRemind,
       this.keys.idleExpire,
+      this.keys.pendingReports,
       String(loaded.version),
       JSON.stringify(session),
       String(session.flowId ? this.options.draftTtlSeconds : this.idleTtl),
@@ -103,6 +155,8 @@ export class SessionStore {
       options.idle ?? 'keep',
       chat,
       String(session.lastActivityAt),
+      lastTurn ? JSON.stringify(lastTurn) : '',
+      options.reports?.length ? JSON.stringify(options.reports) : '',
     );
     return result === 0 ? 'conflict' : 'saved';
   }

@@ -2,12 +2,21 @@
   Writes one conversation if nobody else wrote it since it was read (optimistic concurrency).
   The hash also holds the ids of the chat's recent platform messages and its rate window, so
   de-duplication and rate limiting are decided by the same version check, at no extra cost.
+
+  It is also the turn's outbox: the replies the turn is about to send (`o`), and any report the
+  turn confirmed (`p`, with the pending index) are written in the same step as the session that
+  says "sent". A crash after this script cannot lose them: a redelivered message re-sends `o`,
+  and the housekeeping job queues whatever stays in `p`.
+
   The idle indexes are touched only when a draft starts, ends or was reminded: a plain turn is
   one HGET, one HSET and one EXPIRE.
 
-  KEYS[1] session hash           { v = version, s = session JSON, m = recent message ids, r = rate window }
+  KEYS[1] session hash   { v = version, s = session JSON, m = recent message ids, r = rate window,
+                           o = last turn's replies, d = id of the last message whose replies were sent,
+                           p = reports confirmed but not yet queued }
   KEYS[2] idle reminder zset     chats with a draft, scored by when they are due to be looked at
   KEYS[3] idle expiry zset       likewise, for expiry
+  KEYS[4] pending reports zset   chats with reports not yet queued, scored by when they were confirmed
 
   ARGV[1] version read (0 = the session did not exist)
   ARGV[2] new session JSON
@@ -18,6 +27,8 @@
           (leave the reminder index), "remove" (no draft any more), "keep"
   ARGV[7] zset member (the chat)
   ARGV[8] zset score (last activity, epoch ms)
+  ARGV[9] this turn's replies, JSON { messageId, outbound } ("" = leave `o` as it is)
+  ARGV[10] reports this turn confirmed, a JSON array ("" = none)
 
   Returns the new version, or 0 on a version conflict.
 ]]
@@ -25,6 +36,15 @@ local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return 0 end
 local version = current + 1
 redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2], 'm', ARGV[4], 'r', ARGV[5])
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'o', ARGV[9]) end
+if ARGV[10] ~= '' then
+  local pending = {}
+  local existing = redis.call('HGET', KEYS[1], 'p')
+  if existing then pending = cjson.decode(existing) end
+  for _, report in ipairs(cjson.decode(ARGV[10])) do table.insert(pending, report) end
+  redis.call('HSET', KEYS[1], 'p', cjson.encode(pending))
+  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[7])
+end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 local idle = ARGV[6]
 if idle == 'add' then
