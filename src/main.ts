@@ -28,6 +28,9 @@ import { SessionStore } from './sessions/session-store.ts';
 import { TicketService } from './tickets/ticket-service.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
 
+/** How long requests in flight may take to finish at shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** What one process does: everything (default), only chat intake, only queue work, only the agency API. */
 export type Role = 'all' | 'bot' | 'worker' | 'api';
 export const ROLES: readonly Role[] = ['all', 'bot', 'worker', 'api'];
@@ -222,7 +225,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       }),
     ];
     if (runs('bot')) {
-      hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys);
+      hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys, log);
       await hub.start();
       routers.push(webChatRoutes({ chain, hub, attachments }));
     }
@@ -243,17 +246,16 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down');
-      if (server) {
-        const s = server;
-        // Stop accepting, then end open event streams (they never end by themselves).
-        const closed = new Promise((ok) => s.close(ok));
-        s.closeIdleConnections();
-        setTimeout(() => s.closeAllConnections(), 2000).unref();
-        await hub?.stop();
-        s.closeAllConnections();
-        await closed;
-      }
-      await telegram?.stop();
+      // 1. Stop taking messages: no new connections, no more polling. Requests in flight finish
+      //    (their turns are saved and answered); open event streams are ended, as they never end
+      //    by themselves. Whatever is still open after the grace period is cut.
+      const drained = server ? new Promise((ok) => server?.close(ok)) : Promise.resolve();
+      server?.closeIdleConnections();
+      await Promise.all([telegram?.stop(), hub?.stop()]);
+      const grace = setTimeout(() => server?.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(grace);
+      // 2. Let running jobs finish, then close Redis and the embedded redis-server.
       await workers?.close();
       await queues.close();
       for (const stopper of stoppers) await stopper();

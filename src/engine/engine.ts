@@ -1,4 +1,5 @@
-import { type Flow, nextStepId } from '../flows/loader.ts';
+import type { Flow } from '../flows/flow.ts';
+import { nextStepId } from '../flows/next-step.ts';
 import type { Step } from '../flows/schema.ts';
 import { answerStep, choicePayload, parsePayload } from './answer-step.ts';
 import { GLOBAL_PAYLOAD, type GlobalWord, globalWordOf } from './global-words.ts';

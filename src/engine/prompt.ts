@@ -1,4 +1,4 @@
-import type { Flow } from '../flows/loader.ts';
+import type { Flow } from '../flows/flow.ts';
 import type { Step } from '../flows/schema.ts';
 import { choicePayload } from './answer-step.ts';
 import { GLOBAL_PAYLOAD } from './global-words.ts';

@@ -303,7 +303,6 @@ function normalizeTrigger(trigger: string): string {
   return trigger.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -81,6 +81,17 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     const chatId = parseBody(webChatIdSchema, req.query.chatId, 'chatId');
     const lastEventId = req.get('last-event-id');
     const lastId = lastEventId && /^\d{1,20}-\d{1,20}$/.test(lastEventId) ? lastEventId : undefined;
+    let keepAlive: NodeJS.Timeout | undefined;
+    const stop = deps.hub.listen(
+      chatId,
+      lastId,
+      (messages) => {
+        for (const m of messages) res.write(`id: ${m.id}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`);
+      },
+      () => res.end(),
+    );
+    if (!stop)
+      throw new ApiError(429, 'too_many_streams', 'This chat has too many open event streams.', 'chatId');
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -89,11 +100,8 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\nevent: ready\ndata: {}\n\n');
-    const stop = deps.hub.listen(chatId, lastId, (messages) => {
-      for (const m of messages) res.write(`id: ${m.id}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`);
-    });
     // A comment every 25 s keeps idle connections open through proxies and mobile networks.
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
     req.on('close', () => {
       clearInterval(keepAlive);
       stop();

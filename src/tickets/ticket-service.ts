@@ -1,6 +1,6 @@
 import type { ResolveAttachments } from '../attachments/resolve-attachments.ts';
 import type { Outbound } from '../engine/types.ts';
-import { routeReport } from '../flows/loader.ts';
+import { routeReport } from '../flows/routing.ts';
 import type { Routing } from '../flows/schema.ts';
 import type { NotificationJob, TicketJob } from '../queue/queues.ts';
 import { notificationJobId } from '../queue/queues.ts';

@@ -149,4 +149,38 @@ describe('the core loop, end to end', () => {
     expect(TRACKING_RE.test(answer.text)).toBe(true);
     reporter.close();
   });
+
+  it('still delivers a message published while the page’s subscriber connection was away', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    // Cut the process's pub/sub connection, and write to the outbox the way a turn elsewhere would
+    // while it is gone: the stream entry exists, the publish reached nobody.
+    expect(await app.redis.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(1);
+    await app.redis.xadd(
+      app.keys.webOutbox(citizen.chatId),
+      '*',
+      'm',
+      JSON.stringify({ text: 'Pesan saat terputus' }),
+      'at',
+      new Date().toISOString(),
+    );
+    const arrived = await citizen.waitFor(/Pesan saat terputus/, 20_000);
+    expect(arrived.id).toMatch(/^\d+-\d+$/);
+    citizen.close();
+  });
+
+  it('refuses a sixth event stream for one chat', async () => {
+    const chatId = new WebChatClient('').chatId;
+    const streams = await Promise.all(
+      [1, 2, 3, 4, 5].map(async () => {
+        const c = new WebChatClient(app.url as string, chatId);
+        await c.connect();
+        return c;
+      }),
+    );
+    const sixth = await fetch(`${app.url}/chat/events?chatId=${chatId}`);
+    expect(sixth.status).toBe(429);
+    expect(((await sixth.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+    for (const s of streams) s.close();
+  });
 });

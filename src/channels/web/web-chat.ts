@@ -44,41 +44,76 @@ export class WebChatAdapter implements ChannelAdapter {
 
 type Listener = (messages: WebMessage[]) => void;
 
+interface ListenerEntry {
+  lastId: string;
+  deliver: Listener;
+  /** Ends the browser's stream (at shutdown). */
+  end: () => void;
+  busy: Promise<void>;
+}
+
+/** Event streams one chat may hold open in one process (a few tabs; more is someone misbehaving). */
+export const MAX_STREAMS_PER_CHAT = 5;
+
+/** How often every open stream re-reads its outbox, whatever pub/sub said: the safety net. */
+const CATCH_UP_MS = 15_000;
+
 /**
  * Local fan-out of outbox messages to the event streams open in this process. One subscriber
  * connection per process, however many browsers are connected.
+ *
+ * Pub/sub is only a hint to read now: a message published while the subscriber was reconnecting
+ * is lost to pub/sub, so every stream also re-reads its outbox when the subscriber is back and
+ * every 15 seconds. The outbox (a Redis stream) is the truth; nothing is sent twice because each
+ * stream remembers the last id it sent.
  */
 export class WebChatHub {
-  private readonly listeners = new Map<
-    string,
-    Set<{ lastId: string; deliver: Listener; busy: Promise<void> }>
-  >();
+  private readonly listeners = new Map<string, Set<ListenerEntry>>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly keys: Keys,
+    private readonly logger: { warn(o: object, m: string): void },
   ) {}
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, chatId: string) => {
       if (channel === this.keys.webPubSub) this.poke(chatId);
     });
+    this.subscriber.on('error', (err: Error) =>
+      this.logger.warn({ error: err.message }, 'web chat subscriber connection error'),
+    );
+    // After a reconnect ioredis subscribes again by itself; what was published meanwhile is read now.
+    this.subscriber.on('ready', () => this.pullAll());
     await this.subscriber.subscribe(this.keys.webPubSub);
+    this.timer = setInterval(() => this.pullAll(), CATCH_UP_MS);
+    this.timer.unref();
   }
 
+  /** Ends every open stream (browsers reconnect, elsewhere) and closes the subscriber. */
   async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const set of this.listeners.values()) for (const entry of set) entry.end();
     this.listeners.clear();
     await this.subscriber.quit().catch(() => undefined);
   }
 
   /**
    * Streams one chat's messages after `lastId` (the browser's Last-Event-ID; none = the whole
-   * outbox, so a reload shows the conversation). Returns the function that stops it.
+   * outbox, so a reload shows the conversation). Returns the function that stops it, or null when
+   * the chat already has `MAX_STREAMS_PER_CHAT` streams open here.
    */
-  listen(chatId: string, lastId: string | undefined, deliver: Listener): () => void {
-    const entry = { lastId: lastId ?? '0', deliver, busy: Promise.resolve() };
-    const set = this.listeners.get(chatId) ?? new Set();
+  listen(
+    chatId: string,
+    lastId: string | undefined,
+    deliver: Listener,
+    end: () => void,
+  ): (() => void) | null {
+    const set = this.listeners.get(chatId) ?? new Set<ListenerEntry>();
+    if (set.size >= MAX_STREAMS_PER_CHAT) return null;
+    const entry: ListenerEntry = { lastId: lastId ?? '0', deliver, end, busy: Promise.resolve() };
     this.listeners.set(chatId, set);
     set.add(entry);
     // Registered before the first read, so a message published meanwhile is not missed.
@@ -93,8 +128,12 @@ export class WebChatHub {
     for (const entry of this.listeners.get(chatId) ?? []) this.pull(chatId, entry);
   }
 
+  private pullAll(): void {
+    for (const chatId of this.listeners.keys()) this.poke(chatId);
+  }
+
   /** Reads what is new for one listener; reads of one listener are chained so nothing is sent twice. */
-  private pull(chatId: string, entry: { lastId: string; deliver: Listener; busy: Promise<void> }): void {
+  private pull(chatId: string, entry: ListenerEntry): void {
     entry.busy = entry.busy.then(async () => {
       try {
         const rows = await this.redis.xrange(
@@ -112,7 +151,7 @@ export class WebChatHub {
         entry.lastId = rows[rows.length - 1]?.[0] ?? entry.lastId;
         entry.deliver(messages);
       } catch {
-        // Redis unreachable for a moment: the next poke (or the browser's reconnect) catches up.
+        // Redis unreachable for a moment: the reconnect and the 15-second catch-up read again.
       }
     });
   }
