@@ -155,7 +155,7 @@ describe('the core loop, end to end', () => {
     await citizen.connect();
     // Cut the process's pub/sub connection, and write to the outbox the way a turn elsewhere would
     // while it is gone: the stream entry exists, the publish reached nobody.
-    expect(await app.redis.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(1);
+    expect(await app.redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(1);
     await app.redis.xadd(
       app.keys.webOutbox(citizen.chatId),
       '*',
