@@ -17,7 +17,7 @@ import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { webChatRoutes } from './http/webchat-routes.ts';
 import { InboundChain } from './inbound/inbound-chain.ts';
-import type { Logger } from './log/logger.ts';
+import { type Logger, setLogHashKey } from './log/logger.ts';
 import { openQueues, type Queues, ticketJobId } from './queue/queues.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
@@ -89,6 +89,7 @@ export async function resolveRedis(
 export async function startAduan(config: Config, options: StartOptions): Promise<Aduan> {
   const role = options.role ?? 'all';
   const log = options.logger;
+  if (config.LOG_HASH_SECRET) setLogHashKey(config.LOG_HASH_SECRET);
   const runs = (r: Exclude<Role, 'all'>) => role === 'all' || role === r;
 
   let flows = await loadFlowSet(config.FLOWS_DIR);
@@ -117,7 +118,9 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const keys = new Keys(options.keyPrefix ?? 'aduan');
   const onRedisError = (which: string) => (err: Error) =>
     log.warn({ connection: which, error: err.message }, 'redis connection error');
-  const redis = withScripts(new Redis(redisUrl, { connectionName: 'aduan' }));
+  // A command fails after a few reconnection attempts instead of waiting for ever: the citizen's
+  // message is then answered 5xx and sent again by the page (or Telegram), which is safe.
+  const redis = withScripts(new Redis(redisUrl, { connectionName: 'aduan', maxRetriesPerRequest: 5 }));
   redis.on('error', onRedisError('commands'));
   // BullMQ needs its own connection with unlimited retries: workers must wait out a Redis restart.
   const bull = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: 'aduan-bull' });
@@ -131,7 +134,11 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   });
   const tickets = new TicketStore(redis, keys);
   const apiKeys = new ApiKeys(redis, keys);
-  const queues = openQueues(bull, keys.bull);
+  // Producers get their own connection that gives up like the command connection does; only the
+  // workers' connection waits out an outage indefinitely (BullMQ requires it of workers).
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 5, connectionName: 'aduan-queue' });
+  producer.on('error', onRedisError('queue'));
+  const queues = openQueues(producer, keys.bull);
   const service = new TicketService({
     store: tickets,
     routing: () => flows.routing,
@@ -227,7 +234,22 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     if (runs('bot')) {
       hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys, log);
       await hub.start();
-      routers.push(webChatRoutes({ chain, hub, attachments }));
+      routers.push(
+        webChatRoutes({
+          chain,
+          hub,
+          attachments,
+          requestsPerMinutePerIp: config.WEB_REQUESTS_PER_MINUTE_PER_IP,
+          expectsFiles: async (chatId) => {
+            const { session } = await sessions.load(`web:${chatId}`, Date.now());
+            const step =
+              session?.flowId && session.stepId
+                ? catalog.flows.get(session.flowId)?.stepsById.get(session.stepId)
+                : undefined;
+            return step?.kind === 'media';
+          },
+        }),
+      );
     }
     if (runs('bot') && telegram && config.TELEGRAM_WEBHOOK_URL) routers.push(telegram.webhookRouter());
     if (runs('api')) routers.push(agencyApi({ apiKeys, tickets, service }));
@@ -259,7 +281,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       await workers?.close();
       await queues.close();
       for (const stopper of stoppers) await stopper();
-      await Promise.allSettled([redis.quit(), bull.quit()]);
+      await Promise.allSettled([redis.quit(), bull.quit(), producer.quit()]);
       await embedded?.stop();
       log.info('stopped');
     })();

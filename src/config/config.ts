@@ -55,11 +55,15 @@ export const configSchema = z
       .optional(),
     WHATSAPP_ENABLED: bool.default(false),
     ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Key for the hashed chat ids in logs; unset: a random key per process. */
+    LOG_HASH_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TIMEZONE: timeZone.default('Asia/Jakarta'),
     SESSION_REMINDER_MINUTES: int(1, 7 * 24 * 60).default(30),
     SESSION_EXPIRY_HOURS: int(1, 30 * 24).default(24),
     CHAT_MESSAGES_PER_MINUTE: int(1, 10_000).default(30),
+    /** Web chat requests per minute from one address; generous, as mobile carriers put many phones behind one. */
+    WEB_REQUESTS_PER_MINUTE_PER_IP: int(1, 1_000_000).default(600),
   })
   .superRefine((c, ctx) => {
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {

@@ -90,12 +90,12 @@ const MESSAGES = {
     en: 'Please write a date such as: *today*, *yesterday*, *3 days ago*, or *12/11/2026*.',
   },
   dateFuture: {
-    id: 'Tanggal kejadian tidak dapat di masa depan. Mohon periksa kembali tanggalnya.',
-    en: 'The date cannot be in the future. Please check it.',
+    id: 'Mohon maaf, tanggal kejadian tidak dapat melewati hari ini. Mohon periksa kembali tanggalnya.',
+    en: 'Sorry, the date cannot be later than today. Please check it.',
   },
   dateTooOld: {
-    id: 'Tanggal tersebut terlalu lama (lebih dari {days} hari yang lalu).',
-    en: 'That date is too long ago (more than {days} days).',
+    id: 'Mohon maaf, kami hanya dapat menerima kejadian dalam {days} hari terakhir. Jika kejadiannya lebih lama, silakan tuliskan tanggal terdekat yang Bapak/Ibu ingat, atau ketik *bantuan*.',
+    en: 'Sorry, we can only take events from the last {days} days. If it was longer ago, please give the closest date you remember, or type *help*.',
   },
   dateExamples: {
     id: 'Contoh: *hari ini*, *kemarin*, *12/11/2026*.',
@@ -114,12 +114,12 @@ const MESSAGES = {
     en: 'Please send at least one photo or document.',
   },
   mediaType: {
-    id: 'Jenis berkas ini belum dapat kami terima. Yang dapat diterima: {types}.',
-    en: 'This file type cannot be accepted. Accepted: {types}.',
+    id: 'Mohon maaf, jenis berkas ini belum dapat kami terima. Silakan kirim berkas {types}.',
+    en: 'Sorry, we cannot accept this file type. Please send {types}.',
   },
   mediaSize: {
-    id: 'Berkas terlalu besar (maksimal {mb} MB).',
-    en: 'The file is too large (at most {mb} MB).',
+    id: 'Mohon maaf, berkas ini terlalu besar (paling besar {mb} MB). Silakan kirim foto yang lebih kecil atau bagian yang penting saja.',
+    en: 'Sorry, this file is too large (at most {mb} MB). Please send a smaller photo or only the important part.',
   },
   mediaReceived: {
     id: 'Berkas diterima ({n} dari maksimal {max}). Kirim lagi, atau ketik *selesai*.',

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import {
   ATTACHMENT_TYPES,
@@ -15,6 +16,9 @@ import { ApiError, parseBody } from './errors.ts';
 export const webChatIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, 'expected 43 base64url characters (32 random bytes)');
+
+/** How long a web chat post may take before it is answered 503 (and sent again by the page). */
+const TURN_DEADLINE_MS = 15_000;
 
 /** Longest message a citizen can type in the web chat. */
 export const MAX_TEXT = 4000;
@@ -50,6 +54,10 @@ export interface WebChatRoutesDeps {
   hub: WebChatHub;
   /** Where uploads are stored, by content hash. */
   attachments: AttachmentStore;
+  /** Whether this chat is at a question that takes files: uploads are refused at any other time. */
+  expectsFiles: (chatId: string) => Promise<boolean>;
+  /** Requests one address may make per minute to the web chat (generous: mobile carriers share addresses). */
+  requestsPerMinutePerIp: number;
 }
 
 /**
@@ -58,20 +66,73 @@ export interface WebChatRoutesDeps {
  */
 export function webChatRoutes(deps: WebChatRoutesDeps): Router {
   const router = express.Router();
+  // Per address, before any work: a flood of made-up chat ids must not fill Redis or the disk.
+  // Uploads get a tighter limit of their own (each may be 10 MB).
+  const perIp = rateLimit({
+    windowMs: 60_000,
+    limit: deps.requestsPerMinutePerIp,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res
+        .status(429)
+        .json({
+          error: {
+            code: 'rate_limited',
+            message:
+              'Mohon maaf, terlalu banyak permintaan dari alamat ini. Silakan coba lagi sebentar lagi. / Too many requests from this address; please try again shortly.',
+          },
+        });
+    },
+  });
+  const uploadsPerIp = rateLimit({
+    windowMs: 10 * 60_000,
+    limit: 60,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res
+        .status(429)
+        .json({
+          error: {
+            code: 'rate_limited',
+            message:
+              'Mohon maaf, terlalu banyak berkas dari alamat ini. Silakan coba lagi nanti. / Too many uploads from this address; please try again later.',
+          },
+        });
+    },
+  });
+  router.use('/chat', perIp);
 
   router.post('/chat/messages', express.json({ limit: '32kb' }), async (req, res) => {
     const body = parseBody(postSchema, req.body);
-    const outcome = await deps.chain.handle({
+    const handling = deps.chain.handle({
       channel: 'web',
       chatId: body.chatId,
       messageId: body.messageId,
       inbound: body.inbound,
     });
+    // A turn that cannot finish in time (Redis restarting) is answered 503; the page sends the same
+    // message again, which is safe: it is handled once, and its replies are sent once.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, TURN_DEADLINE_MS, 'timeout');
+    });
+    const outcome = await Promise.race([handling, deadline]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
+      handling.catch(() => undefined);
+      res.set('retry-after', '5');
+      throw new ApiError(
+        503,
+        'busy',
+        'Mohon maaf, layanan sedang sibuk; pesan akan dikirim ulang. / Sorry, the service is busy; the message will be sent again.',
+      );
+    }
     if (outcome === 'rate_limited') {
       throw new ApiError(
         429,
         'rate_limited',
-        'Pesan terlalu cepat; mohon tunggu sebentar. / Too many messages; please wait a moment.',
+        'Mohon maaf, pesan Bapak/Ibu terlalu cepat. Silakan tunggu sebentar, lalu kirim kembali. / Sorry, messages are arriving too quickly; please wait a moment and send again.',
       );
     }
     res.status(202).json({ outcome });
@@ -110,9 +171,22 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
 
   router.post(
     '/chat/uploads',
+    uploadsPerIp,
+    async (req, _res, next) => {
+      // Checked before the body is read: a file nobody asked for is never written to disk.
+      const chatId = parseBody(webChatIdSchema, req.query.chatId, 'chatId');
+      if (!(await deps.expectsFiles(chatId))) {
+        throw new ApiError(
+          409,
+          'not_expected',
+          'Mohon maaf, saat ini belum ada pertanyaan yang meminta berkas. / No question is asking for a file right now.',
+          'chatId',
+        );
+      }
+      next();
+    },
     express.raw({ type: Object.keys(ATTACHMENT_TYPES), limit: MAX_ATTACHMENT_BYTES }),
     async (req, res) => {
-      parseBody(webChatIdSchema, req.query.chatId, 'chatId');
       const mimeType = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       // express.raw only parses the accepted types: anything else arrives without a Buffer body.
       if (!Buffer.isBuffer(req.body)) {

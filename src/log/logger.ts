@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
@@ -38,9 +38,21 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
+ * The key for `hashId`. A plain hash of a phone number can be reversed by trying every number;
+ * an HMAC cannot without the key. Random per process unless `LOG_HASH_SECRET` is set (set it to
+ * correlate one chat's lines across restarts and processes).
+ */
+let hashKey: Buffer = randomBytes(32);
+
+/** Sets the key `hashId` uses (from `LOG_HASH_SECRET`). */
+export function setLogHashKey(secret: string): void {
+  hashKey = Buffer.from(secret, 'utf8');
+}
+
+/**
  * A short, stable, non-reversible stand-in for a chat id or phone number, so log lines about
  * one conversation can be correlated without storing who it was.
  */
 export function hashId(value: string): string {
-  return createHash('sha256').update(`aduan-log:${value}`).digest('base64url').slice(0, 12);
+  return createHmac('sha256', hashKey).update(value).digest('base64url').slice(0, 12);
 }

@@ -19,12 +19,13 @@ export type Status = (typeof STATUSES)[number];
 
 /**
  * Allowed transitions, as a table so it can be read at a glance. "Bukan wewenang" (not this
- * agency's authority) is a re-route: `dispatched` → `dispatched` for another agency.
+ * agency's authority) will be a re-route to another agency (`dispatched` again, with the new
+ * agency), which needs the agency as well as the status: it comes with the agency API issue.
  */
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   received: ['verified', 'archived'],
   verified: ['dispatched', 'archived'],
-  dispatched: ['dispatched', 'in_progress', 'on_hold', 'archived'],
+  dispatched: ['in_progress', 'on_hold', 'archived'],
   in_progress: ['on_hold', 'resolved'],
   on_hold: ['in_progress', 'archived'],
   resolved: ['closed', 'reopened'],

@@ -116,13 +116,21 @@ export class TicketService {
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
     const at = this.deps.now().toISOString();
     const result = await this.deps.store.update(trackingId, (ticket) => {
+      // Already there: a retried request (its answer was lost) changes nothing.
+      if (ticket.status === to) return null;
       assertTransition(ticket.status, to, note);
       const event: Omit<TicketEvent, 'seq'> = { at, actor, type: 'status_changed', from: ticket.status, to };
       if (note?.trim()) event.note = note.trim();
       return { ticket: { ...ticket, status: to, updatedAt: at }, event };
     });
-    if (!result?.event) return null;
-    const { ticket, event } = result;
+    if (!result) return null;
+    // For a retry, the event that made the status is the one to announce: if the first attempt
+    // stopped before queuing its notification, this queues it; if not, the job id makes it a no-op.
+    const event =
+      result.event ??
+      (await this.deps.store.events(trackingId)).findLast((e) => e.type === 'status_changed' && e.to === to);
+    if (!event) return null;
+    const { ticket } = result;
     await this.notifyReporter(
       ticket,
       notificationJobId(trackingId, event.seq),

@@ -80,14 +80,28 @@ describe('two messages of one chat at the same moment', () => {
     citizen.close();
   });
 
-  it('refuses an upload whose bytes are not what its type claims', async () => {
-    const res = await fetch(`${app.url}/chat/uploads?chatId=${new WebChatClient('').chatId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: Buffer.from('<html>not a png</html>'),
-    });
-    expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('type_mismatch');
+  it('takes uploads only while a question asks for files, and checks their bytes against their type', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const upload = (body: Buffer, type = 'image/png') =>
+      fetch(`${app.url}/chat/uploads?chatId=${citizen.chatId}`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+    const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+    // Nobody asked for a file yet: refused before anything is written.
+    const early = await upload(png(9));
+    expect([early.status, await code(early)]).toEqual([409, 'not_expected']);
+
+    await answer(citizen, TO_ATTACHMENTS);
+    const fake = await upload(Buffer.from('<html>not a png</html>'));
+    expect([fake.status, await code(fake)]).toEqual([415, 'type_mismatch']);
+    const gif = await upload(Buffer.from('GIF89a'), 'image/gif');
+    expect([gif.status, await code(gif)]).toEqual([415, 'unsupported_type']);
+    expect((await upload(png(10))).status).toBe(201);
+    citizen.close();
   });
 });
 

@@ -76,7 +76,7 @@ describe('idle drafts: one reminder, then expiry', () => {
 });
 
 describe('limits and access', () => {
-  const env = useTestApp({ env: { CHAT_MESSAGES_PER_MINUTE: '5' } });
+  const env = useTestApp({ env: { CHAT_MESSAGES_PER_MINUTE: '5', WEB_REQUESTS_PER_MINUTE_PER_IP: '30' } });
   let app: TestAduan;
   beforeAll(() => {
     app = env.app;
@@ -140,5 +140,19 @@ describe('limits and access', () => {
     expect(((await unknown.json()) as { error: { field: string } }).error.field).toBe('status');
     expect((await post(other, { status: 'verified' })).status).toBe(404);
     expect((await app.tickets.get(ticket.trackingId))?.ticket.status).toBe('received');
+  });
+
+  it('limits web chat requests per address, whatever chat ids they claim', async () => {
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const res = await new WebChatClient(app.url as string).say('halo');
+      statuses.push(res.status);
+      if (res.status === 429) limited = await fetch(`${app.url}/chat/messages`, { method: 'POST' });
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.length).toBeLessThanOrEqual(30);
+    expect(limited?.status).toBe(429);
+    expect(limited?.headers.get('ratelimit-policy')).toMatch(/30/);
   });
 });

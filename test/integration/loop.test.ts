@@ -63,6 +63,23 @@ describe('the core loop, end to end', () => {
     const update = await citizen.waitFor(/Terverifikasi/);
     expect(update.text).toContain(trackingId);
     expect(update.text).toContain('diteruskan ke bidang penerangan jalan');
+
+    // The same request again (its answer was lost, the caller retries) is a no-op, not a 409,
+    // and the reporter is not told twice.
+    const again = await fetch(`${app.url}/api/v1/tickets/${trackingId}/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        status: 'verified',
+        note: 'Laporan lengkap, diteruskan ke bidang penerangan jalan.',
+      }),
+    });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { history: unknown[] }).history).toHaveLength(2);
+    await expect
+      .poll(() => app.queues.notifications.getJobCounts('waiting', 'active', 'delayed'), { timeout: 10_000 })
+      .toEqual({ waiting: 0, active: 0, delayed: 0 });
+    expect(citizen.received.filter((m) => /Terverifikasi/.test(m.text))).toHaveLength(1);
     citizen.close();
   });
 

@@ -249,14 +249,16 @@ async function request(url, init, turn) {
 }
 
 async function failureText(res) {
-  if (!res) return 'Pesan belum terkirim. Mohon periksa koneksi internet.';
+  // Never assume it is the citizen's connection: it may as well be our service.
+  if (!res)
+    return 'Mohon maaf, pesan belum terkirim karena gangguan jaringan atau layanan. Silakan tekan Kirim ulang.';
   const data = await res.json().catch(() => null);
   if (typeof data?.error?.message === 'string') return data.error.message;
   if (res.status === 429) return 'Terlalu banyak pesan. Mohon tunggu sebentar, lalu coba lagi.';
   return 'Mohon maaf, pesan ini belum dapat kami proses.';
 }
 
-// After a network failure, offer to try again.
+// After a network failure, a 5xx or a rate limit, offer to try again (the message is kept).
 async function reportFailure(turn, res, retry) {
   const text = await failureText(res);
   if (!turn) return notice(text);
@@ -264,7 +266,8 @@ async function reportFailure(turn, res, retry) {
     setNote(turn, 'mengirim…');
     enqueue(retry);
   };
-  setNote(turn, text, true, res ? null : button('Kirim ulang', again, 'link'));
+  const retryable = !res || res.status === 429;
+  setNote(turn, text, true, retryable ? button('Kirim ulang', again, 'link') : null);
 }
 
 async function deliver(body, turn) {
