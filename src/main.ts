@@ -25,8 +25,11 @@ import { Keys } from './redis/keys.ts';
 import { type ScriptedRedis, withScripts } from './redis/scripts.ts';
 import { createIdleSweeper } from './sessions/idle-sweeper.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import type { DeadlinePolicy } from './tickets/deadlines.ts';
+import { TicketQuery } from './tickets/ticket-query.ts';
 import { TicketService } from './tickets/ticket-service.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
+import { WorkingDays } from './tickets/working-days.ts';
 
 /** How long requests in flight may take to finish at shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -134,6 +137,13 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   });
   const tickets = new TicketStore(redis, keys);
   const apiKeys = new ApiKeys(redis, keys);
+  const workingDays = new WorkingDays(config.TIMEZONE, config.EXTRA_HOLIDAYS);
+  const deadlines: DeadlinePolicy = {
+    verificationDays: config.DEADLINE_VERIFICATION_DAYS,
+    firstResponseDays: config.DEADLINE_FIRST_RESPONSE_DAYS,
+    completionDays: config.DEADLINE_COMPLETION_DAYS,
+  };
+  const query = new TicketQuery(redis, keys, workingDays, () => deadlines);
   // Producers get their own connection that gives up like the command connection does; only the
   // workers' connection waits out an outage indefinitely (BullMQ requires it of workers).
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 5, connectionName: 'aduan-queue' });
@@ -252,7 +262,18 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       );
     }
     if (runs('bot') && telegram && config.TELEGRAM_WEBHOOK_URL) routers.push(telegram.webhookRouter());
-    if (runs('api')) routers.push(agencyApi({ apiKeys, tickets, service }));
+    if (runs('api')) {
+      routers.push(
+        agencyApi({
+          apiKeys,
+          query,
+          service,
+          attachments,
+          requestsPerMinutePerKey: config.API_REQUESTS_PER_MINUTE_PER_KEY,
+          now: () => new Date(),
+        }),
+      );
+    }
     const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });
     server = await new Promise<Server>((ok, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ok(s));

@@ -55,6 +55,18 @@ export const configSchema = z
       .optional(),
     WHATSAPP_ENABLED: bool.default(false),
     ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Working days allowed per stage (Permenpan RB 62/2018 defaults). */
+    DEADLINE_VERIFICATION_DAYS: int(1, 60).default(3),
+    DEADLINE_FIRST_RESPONSE_DAYS: int(1, 60).default(5),
+    DEADLINE_COMPLETION_DAYS: int(1, 365).default(10),
+    /** Extra days off besides national holidays (cuti bersama, regional holidays): YYYY-MM-DD, comma-separated. */
+    EXTRA_HOLIDAYS: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/, 'expected dates like 2026-12-24,2026-12-26')
+      .transform((v) => v.split(','))
+      .default([]),
+    /** Agency API requests per minute per key. */
+    API_REQUESTS_PER_MINUTE_PER_KEY: int(1, 1_000_000).default(600),
     /** Key for the hashed chat ids in logs; unset: a random key per process. */
     LOG_HASH_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,31 +1,32 @@
-import express, { type RequestHandler, type Router } from 'express';
-import { z } from 'zod';
+import express, { type RequestHandler, type Response, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { AttachmentStore } from '../attachments/attachment-store.ts';
 import type { ApiKeyRecord, ApiKeys } from '../auth/api-keys.ts';
-import { STATUSES, TransitionError } from '../tickets/lifecycle.ts';
-import { toAgencyView } from '../tickets/ticket.ts';
-import type { TicketService } from '../tickets/ticket-service.ts';
-import type { TicketStore } from '../tickets/ticket-store.ts';
+import { TransitionError } from '../tickets/lifecycle.ts';
+import { toAgencySummary, toAgencyView } from '../tickets/ticket.ts';
+import type { Scope, TicketQuery } from '../tickets/ticket-query.ts';
+import { type Actor, type TicketService, UnknownAgencyError } from '../tickets/ticket-service.ts';
 import { normalizeTrackingNumber } from '../tickets/tracking-number.ts';
+import { listQuery, noteBody, replyBody, routeBody, statusBody } from './api-schemas.ts';
 import { ApiError, parseBody } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
 
 export interface AgencyApiDeps {
   apiKeys: ApiKeys;
-  tickets: TicketStore;
+  query: TicketQuery;
   service: TicketService;
+  attachments: AttachmentStore;
+  /** Requests one key may make per minute. */
+  requestsPerMinutePerKey: number;
+  now: () => Date;
 }
 
-const statusBody = z.strictObject({
-  status: z.enum(STATUSES),
-  note: z.string().trim().max(2000).optional(),
-});
+type Authed = Response & { locals: { key: ApiKeyRecord } };
 
-type Authed = { locals: { key: ApiKeyRecord } };
-
-/** Checks `Authorization: Bearer <key>`; a missing or unknown key is a 401 that says nothing more. */
+/** Checks `Authorization: Bearer <key>`; a missing, unknown or revoked key is a 401 that says nothing more. */
 function requireKey(apiKeys: ApiKeys): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     const record = match?.[1] ? await apiKeys.verify(match[1]) : null;
     if (!record) {
       res
@@ -39,57 +40,183 @@ function requireKey(apiKeys: ApiKeys): RequestHandler {
   };
 }
 
+function scopeOf(key: ApiKeyRecord): Scope {
+  return key.role === 'coordinator' || !key.agencyId ? { all: true } : { agencyId: key.agencyId };
+}
+
+function actorOf(key: ApiKeyRecord): Actor {
+  return key.role === 'coordinator'
+    ? { kind: 'coordinator', id: key.id }
+    : { kind: 'agency', id: key.agencyId ?? key.id };
+}
+
 /**
- * The agency API under `/api/v1` (the part needed to close the loop; the full API is its own issue).
- * A key sees its own agency's tickets only: another agency's ticket is a 404, exactly like a
- * ticket that does not exist, so a key cannot even learn which tracking numbers are real.
+ * The agency API under `/api/v1` (described at `/api/v1/openapi.json`). Every route checks the key
+ * and its scope: an agency key sees its own agency's tickets only, and another agency's ticket is a
+ * 404 exactly like a ticket that does not exist, so a key cannot learn which tracking numbers are real.
+ * An anonymous report never shows who reported.
  */
 export function agencyApi(deps: AgencyApiDeps): Router {
   const router = express.Router();
+  router.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
   router.use('/api/v1', requireKey(deps.apiKeys));
+  router.use(
+    '/api/v1',
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.requestsPerMinutePerKey,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => (res.locals.key as ApiKeyRecord).id,
+      handler: (_req, res) => {
+        res
+          .status(429)
+          .json({
+            error: { code: 'rate_limited', message: 'Too many requests for this key; slow down and retry.' },
+          });
+      },
+    }),
+  );
 
-  const loadVisible = async (rawId: string, key: ApiKeyRecord) => {
+  /** The ticket if this key may see it; a 404 otherwise (the same answer as for no ticket). */
+  const visible = async (rawId: string, key: ApiKeyRecord) => {
     const trackingId = normalizeTrackingNumber(rawId);
-    const found = trackingId ? await deps.tickets.get(trackingId) : null;
-    if (!found || (key.role === 'agency' && found.ticket.agencyId !== key.agencyId)) {
+    const [found] = trackingId ? await deps.query.load([trackingId], deps.now()) : [];
+    const scope = scopeOf(key);
+    if (!found || ('agencyId' in scope && found.ticket.agencyId !== scope.agencyId)) {
       throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
     }
-    return found.ticket;
+    return found;
+  };
+  const respondWithTicket = async (res: Response, trackingId: string, key: ApiKeyRecord, status = 200) => {
+    const { ticket, events, deadlines } = await visible(trackingId, key);
+    res.status(status).json(toAgencyView(ticket, events, { deadlines }));
   };
 
-  router.get('/api/v1/tickets/:trackingId', async (req, res: express.Response & Authed) => {
-    const ticket = await loadVisible(String(req.params.trackingId), res.locals.key);
-    res.json(toAgencyView(ticket, await deps.tickets.events(ticket.trackingId)));
+  router.get('/api/v1/tickets', async (req, res: Authed) => {
+    const q = parseBody(listQuery, req.query, 'query');
+    const { items, next } = await deps.query.list(
+      scopeOf(res.locals.key),
+      {
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.category ? { category: q.category } : {}),
+        ...(q.region ? { region: q.region } : {}),
+        ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
+        ...(q.since ? { since: new Date(q.since) } : {}),
+      },
+      q.limit,
+      q.cursor ?? null,
+      deps.now(),
+    );
+    res.json({ items: items.map((i) => toAgencySummary(i.ticket, { deadlines: i.deadlines })), next });
+  });
+
+  router.get('/api/v1/stats', async (_req, res: Authed) => {
+    res.json(await deps.query.stats(scopeOf(res.locals.key), deps.now()));
+  });
+
+  router.get('/api/v1/tickets/:trackingId', async (req, res: Authed) => {
+    await respondWithTicket(res, String(req.params.trackingId), res.locals.key);
   });
 
   router.post(
     '/api/v1/tickets/:trackingId/status',
     express.json({ limit: '16kb' }),
-    async (req, res: express.Response & Authed) => {
+    async (req, res: Authed) => {
       const key = res.locals.key;
-      const ticket = await loadVisible(String(req.params.trackingId), key);
+      const { ticket } = await visible(String(req.params.trackingId), key);
       const body = parseBody(statusBody, req.body);
       try {
-        const actor =
-          key.role === 'coordinator'
-            ? { kind: 'coordinator' as const, id: key.id }
-            : { kind: 'agency' as const, id: key.agencyId ?? key.id };
-        const result = await deps.service.changeStatus(ticket.trackingId, body.status, body.note, actor);
-        if (!result) throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
-        res.json(toAgencyView(result.ticket, await deps.tickets.events(ticket.trackingId)));
+        await deps.service.changeStatus(ticket.trackingId, body.status, body.note, actorOf(key));
       } catch (err) {
         if (err instanceof TransitionError) {
+          const noteMissing = err.reason === 'note_required';
           throw new ApiError(
             409,
-            err.reason === 'note_required' ? 'note_required' : 'transition_not_allowed',
+            noteMissing ? 'note_required' : 'transition_not_allowed',
             err.message,
-            err.reason === 'note_required' ? 'note' : 'status',
+            noteMissing ? 'note' : 'status',
           );
         }
         throw err;
       }
+      await respondWithTicket(res, ticket.trackingId, key);
     },
   );
+
+  router.post(
+    '/api/v1/tickets/:trackingId/replies',
+    express.json({ limit: '16kb' }),
+    async (req, res: Authed) => {
+      const key = res.locals.key;
+      const { ticket } = await visible(String(req.params.trackingId), key);
+      const body = parseBody(replyBody, req.body);
+      await deps.service.reply(ticket.trackingId, body.message, actorOf(key));
+      await respondWithTicket(res, ticket.trackingId, key, 201);
+    },
+  );
+
+  router.post(
+    '/api/v1/tickets/:trackingId/notes',
+    express.json({ limit: '16kb' }),
+    async (req, res: Authed) => {
+      const key = res.locals.key;
+      const { ticket } = await visible(String(req.params.trackingId), key);
+      const body = parseBody(noteBody, req.body);
+      await deps.service.note(ticket.trackingId, body.note, actorOf(key));
+      await respondWithTicket(res, ticket.trackingId, key, 201);
+    },
+  );
+
+  router.post(
+    '/api/v1/tickets/:trackingId/route',
+    express.json({ limit: '16kb' }),
+    async (req, res: Authed) => {
+      const key = res.locals.key;
+      const { ticket } = await visible(String(req.params.trackingId), key);
+      if (key.role !== 'coordinator')
+        throw new ApiError(
+          403,
+          'coordinator_only',
+          'Only a coordinator key may re-route a ticket.',
+          'authorization',
+        );
+      const body = parseBody(routeBody, req.body);
+      try {
+        await deps.service.reroute(ticket.trackingId, body.agencyId, body.note, actorOf(key));
+      } catch (err) {
+        if (err instanceof UnknownAgencyError)
+          throw new ApiError(400, 'unknown_agency', err.message, 'agencyId');
+        if (err instanceof TransitionError)
+          throw new ApiError(409, 'transition_not_allowed', err.message, 'agencyId');
+        throw err;
+      }
+      await respondWithTicket(res, ticket.trackingId, key);
+    },
+  );
+
+  router.get('/api/v1/tickets/:trackingId/attachments/:index', async (req, res: Authed) => {
+    const { ticket } = await visible(String(req.params.trackingId), res.locals.key);
+    const index = Number(req.params.index);
+    const attachment = Number.isInteger(index) ? ticket.attachments[index] : undefined;
+    const path = attachment ? deps.attachments.pathOf(attachment.ref) : null;
+    if (!attachment || !path) throw new ApiError(404, 'not_found', 'No such attachment.', 'index');
+    // Always a download with our own name and its checked type: a file is never rendered in our origin.
+    const name = `${ticket.trackingId}-${index + 1}.${path.split('.').pop()}`;
+    res.set({
+      'content-type': attachment.mimeType,
+      'content-disposition': `attachment; filename="${name}"`,
+      'x-content-type-options': 'nosniff',
+    });
+    res.sendFile(path, (err) => {
+      if (err && !res.headersSent)
+        res
+          .status(404)
+          .json({ error: { code: 'not_found', message: 'No such attachment.', field: 'index' } });
+    });
+  });
 
   return router;
 }

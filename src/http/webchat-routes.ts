@@ -74,15 +74,13 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res) => {
-      res
-        .status(429)
-        .json({
-          error: {
-            code: 'rate_limited',
-            message:
-              'Mohon maaf, terlalu banyak permintaan dari alamat ini. Silakan coba lagi sebentar lagi. / Too many requests from this address; please try again shortly.',
-          },
-        });
+      res.status(429).json({
+        error: {
+          code: 'rate_limited',
+          message:
+            'Mohon maaf, terlalu banyak permintaan dari alamat ini. Silakan coba lagi sebentar lagi. / Too many requests from this address; please try again shortly.',
+        },
+      });
     },
   });
   const uploadsPerIp = rateLimit({
@@ -91,15 +89,13 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res) => {
-      res
-        .status(429)
-        .json({
-          error: {
-            code: 'rate_limited',
-            message:
-              'Mohon maaf, terlalu banyak berkas dari alamat ini. Silakan coba lagi nanti. / Too many uploads from this address; please try again later.',
-          },
-        });
+      res.status(429).json({
+        error: {
+          code: 'rate_limited',
+          message:
+            'Mohon maaf, terlalu banyak berkas dari alamat ini. Silakan coba lagi nanti. / Too many uploads from this address; please try again later.',
+        },
+      });
     },
   });
   router.use('/chat', perIp);

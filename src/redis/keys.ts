@@ -79,6 +79,30 @@ export class Keys {
     return `${this.prefix}:telegram:group:${chatId}`;
   }
 
+  /**
+   * WhatsApp: the session lock, `<owner>:<fencing token>` with a time to live. One number has one
+   * session, held by one process; the others stand by and take it over when it expires.
+   */
+  get whatsappLock(): string {
+    return `${this.prefix}:whatsapp:lock`;
+  }
+  /** WhatsApp: the fencing counter; every new holder gets a higher token. */
+  get whatsappFence(): string {
+    return `${this.prefix}:whatsapp:fence`;
+  }
+  /** WhatsApp: messages for the session holder to send (list of JSON, oldest first). */
+  get whatsappRelay(): string {
+    return `${this.prefix}:whatsapp:relay`;
+  }
+  /** WhatsApp: the holder's connection state and the QR code to link a number (hash, short-lived). */
+  get whatsappStatus(): string {
+    return `${this.prefix}:whatsapp:status`;
+  }
+  /** WhatsApp: set by `aduan whatsapp logout`; the holder logs out and deletes the key. */
+  get whatsappLogout(): string {
+    return `${this.prefix}:whatsapp:logout`;
+  }
+
   /** Heartbeats of running workers, for /readyz. */
   get heartbeats(): string {
     return `${this.prefix}:heartbeats`;

@@ -6,7 +6,16 @@ import type { Redis } from 'ioredis';
  * which sends EVALSHA and falls back to EVAL once). Files are named `<command>-<numberOfKeys>.lua`
  * and document their KEYS and ARGV in a header, as BullMQ's are.
  */
-const SCRIPTS = ['session-save-4', 'session-settle-2', 'ticket-create-6', 'ticket-update-4'] as const;
+const SCRIPTS = [
+  'session-save-4',
+  'session-settle-2',
+  'ticket-create-6',
+  'ticket-update-6',
+  'whatsapp-lock-acquire-2',
+  'whatsapp-lock-renew-1',
+  'whatsapp-lock-release-1',
+  'whatsapp-relay-take-2',
+] as const;
 
 type Arg = string | number;
 
@@ -22,6 +31,10 @@ export interface ScriptedRedis extends Redis {
   sessionSettle(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
   ticketCreate(...keysAndArgs: Arg[]): Promise<[number, string]>;
   ticketUpdate(...keysAndArgs: Arg[]): Promise<number>;
+  whatsappLockAcquire(lock: string, fence: string, owner: string, ttlMs: number): Promise<number>;
+  whatsappLockRenew(lock: string, value: string, ttlMs: number): Promise<number>;
+  whatsappLockRelease(lock: string, value: string): Promise<number>;
+  whatsappRelayTake(lock: string, relay: string, value: string, count: number): Promise<string[]>;
 }
 
 function commandName(file: string): string {

@@ -59,3 +59,23 @@ export function statusLookupNotice(
         : `Report *${trackingId}*\nTitle: ${ticket.title}\nStatus: *${label}*\nLast update: ${updated}`,
   };
 }
+
+/** An agency's answer, relayed to the reporter. */
+export function replyNotice(ticket: Ticket, agencyName: string, message: string, lang: Lang): Outbound {
+  return {
+    text:
+      lang === 'id'
+        ? `Tanggapan ${agencyName} atas laporan *${ticket.trackingId}*:\n\n${message}\n\nBapak/Ibu dapat menambahkan keterangan dengan mengetik *balas ${ticket.trackingId}* diikuti pesan Bapak/Ibu.`
+        : `Response from ${agencyName} to report *${ticket.trackingId}*:\n\n${message}\n\nYou can add information by typing *reply ${ticket.trackingId}* followed by your message.`,
+  };
+}
+
+/** The report was handed to another agency (disposisi). */
+export function reroutedNotice(ticket: Ticket, agencyName: string, lang: Lang): Outbound {
+  return {
+    text:
+      lang === 'id'
+        ? `Laporan *${ticket.trackingId}* diteruskan kepada ${agencyName}, instansi yang berwenang menindaklanjutinya.`
+        : `Report *${ticket.trackingId}* has been forwarded to ${agencyName}, the agency responsible for it.`,
+  };
+}

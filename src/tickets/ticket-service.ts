@@ -6,7 +6,7 @@ import type { NotificationJob, TicketJob } from '../queue/queues.ts';
 import { notificationJobId } from '../queue/queues.ts';
 import { REPORT_FIELDS, ticketFromSubmission } from './from-submission.ts';
 import { assertTransition, type Status } from './lifecycle.ts';
-import { createdNotice, statusNotice } from './notices.ts';
+import { createdNotice, replyNotice, reroutedNotice, statusNotice } from './notices.ts';
 import type { Ticket, TicketEvent } from './ticket.ts';
 import type { TicketStore } from './ticket-store.ts';
 import { generateTrackingNumber } from './tracking-number.ts';
@@ -23,6 +23,16 @@ export interface TicketServiceDeps {
   /** Fetches and stores the report's files (a channel's file ids become files under DATA_DIR). */
   resolveAttachments: ResolveAttachments;
   now: () => Date;
+  /** Told of every recorded event (agency webhooks subscribe here); failures are the subscriber's to retry. */
+  publishEvent?: (ticket: Ticket, event: TicketEvent) => Promise<void>;
+}
+
+/** A re-route to an agency that routing.yaml does not know. */
+export class UnknownAgencyError extends Error {
+  constructor(readonly agencyId: string) {
+    super(`Unknown agency "${agencyId}".`);
+    this.name = 'UnknownAgencyError';
+  }
 }
 
 /** Who is acting on a ticket. */
@@ -100,7 +110,108 @@ export class TicketService {
       }));
       if (updated) ticket = updated.ticket;
     }
+    if (created) await this.publish(ticket, (await this.deps.store.events(trackingId))[0]);
     return { ticket, created };
+  }
+
+  /** The agency answers the reporter: recorded, and relayed to the reporter's chat. */
+  async reply(
+    trackingId: string,
+    message: string,
+    actor: Actor,
+  ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    const result = await this.record(trackingId, { type: 'reply', note: message }, actor);
+    if (!result) return null;
+    const { ticket, event } = result;
+    await this.notifyReporter(
+      ticket,
+      notificationJobId(trackingId, event.seq),
+      replyNotice(ticket, this.agencyName(ticket.agencyId), message, ticket.reporter.lang),
+    );
+    return result;
+  }
+
+  /** An internal note: recorded in the history, never shown to the reporter. */
+  note(
+    trackingId: string,
+    note: string,
+    actor: Actor,
+  ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    return this.record(trackingId, { type: 'note', note }, actor);
+  }
+
+  /** Something the reporter added to their report from their chat. */
+  reporterMessage(
+    trackingId: string,
+    message: string,
+  ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    return this.record(trackingId, { type: 'reporter_message', note: message }, { kind: 'reporter' });
+  }
+
+  /**
+   * Disposisi: the coordinator hands the ticket to another agency ("bukan wewenang"). The ticket is
+   * dispatched to the new agency, the event records both, and the reporter is told.
+   * @throws UnknownAgencyError, TransitionError (a closed or archived ticket cannot move)
+   */
+  async reroute(
+    trackingId: string,
+    agencyId: string,
+    note: string | undefined,
+    actor: Actor,
+  ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    if (!this.deps.routing().agencies.some((a) => a.id === agencyId)) throw new UnknownAgencyError(agencyId);
+    const at = this.deps.now().toISOString();
+    const result = await this.deps.store.update(trackingId, (ticket) => {
+      if (ticket.agencyId === agencyId) return null;
+      if (ticket.status === 'closed' || ticket.status === 'archived')
+        assertTransition(ticket.status, 'dispatched', note);
+      const event: Omit<TicketEvent, 'seq'> = {
+        at,
+        actor,
+        type: 'rerouted',
+        from: ticket.status,
+        to: 'dispatched',
+        agencyId,
+        fromAgencyId: ticket.agencyId,
+      };
+      if (note?.trim()) event.note = note.trim();
+      return { ticket: { ...ticket, agencyId, status: 'dispatched', updatedAt: at }, event };
+    });
+    if (!result) return null;
+    if (!result.event) {
+      const last = (await this.deps.store.events(trackingId)).findLast(
+        (e) => e.type === 'rerouted' && e.agencyId === agencyId,
+      );
+      return last ? { ticket: result.ticket, event: last } : null;
+    }
+    const { ticket, event } = result;
+    await this.notifyReporter(
+      ticket,
+      notificationJobId(trackingId, event.seq),
+      reroutedNotice(ticket, this.agencyName(agencyId), ticket.reporter.lang),
+    );
+    await this.publish(ticket, event);
+    return { ticket, event };
+  }
+
+  /** Records an event that does not change the status. */
+  private async record(
+    trackingId: string,
+    fields: Pick<TicketEvent, 'type' | 'note'>,
+    actor: Actor,
+  ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    const at = this.deps.now().toISOString();
+    const result = await this.deps.store.update(trackingId, (ticket) => ({
+      ticket: { ...ticket, updatedAt: at },
+      event: { at, actor, ...fields },
+    }));
+    if (!result?.event) return null;
+    await this.publish(result.ticket, result.event);
+    return { ticket: result.ticket, event: result.event };
+  }
+
+  private async publish(ticket: Ticket, event: TicketEvent | undefined): Promise<void> {
+    if (event && this.deps.publishEvent) await this.deps.publishEvent(ticket, event);
   }
 
   /**
@@ -136,6 +247,7 @@ export class TicketService {
       notificationJobId(trackingId, event.seq),
       statusNotice(ticket, to, event.note, ticket.reporter.lang),
     );
+    if (result.event) await this.publish(ticket, event);
     return { ticket, event };
   }
 

@@ -89,6 +89,8 @@ export class TicketStore {
         this.keys.ticketEvents(trackingId),
         this.keys.ticketsByStatus(current.ticket.status),
         this.keys.ticketsByStatus(ticket.status),
+        this.keys.ticketsByAgency(current.ticket.agencyId),
+        this.keys.ticketsByAgency(ticket.agencyId),
         current.version,
         JSON.stringify(ticket),
         event ? JSON.stringify(event) : '',

@@ -24,10 +24,25 @@ export const ticketEventSchema = z.object({
     kind: z.enum(['system', 'reporter', 'agency', 'coordinator']),
     id: z.string().optional(),
   }),
-  type: z.enum(['created', 'status_changed', 'delivery_failed', 'note']),
+  /**
+   * `note` is internal (never shown to the reporter); `reply` is the agency's answer, sent to the
+   * reporter; `reporter_message` is what the reporter added later; `rerouted` moves the ticket to
+   * another agency (disposisi).
+   */
+  type: z.enum([
+    'created',
+    'status_changed',
+    'delivery_failed',
+    'note',
+    'reply',
+    'reporter_message',
+    'rerouted',
+  ]),
   from: z.enum(STATUSES).optional(),
   to: z.enum(STATUSES).optional(),
   agencyId: z.string().optional(),
+  /** The agency before a re-route. */
+  fromAgencyId: z.string().optional(),
   note: z.string().optional(),
 });
 export type TicketEvent = z.infer<typeof ticketEventSchema>;
@@ -76,12 +91,48 @@ export type Ticket = z.infer<typeof ticketSchema>;
 /**
  * The ticket as an agency sees it. For an anonymous report nothing about the reporter leaves;
  * otherwise only the channel they used (the chat address is for replies through Aduan only).
+ * Attachments are links to the API, never file paths.
  */
-export function toAgencyView(ticket: Ticket, events: TicketEvent[]) {
-  const { reporter, submissionId: _s, confirmationQueued: _c, eventCount: _e, ...rest } = ticket;
+export function toAgencyView(ticket: Ticket, events: TicketEvent[], extra: Record<string, unknown> = {}) {
+  const {
+    reporter,
+    submissionId: _s,
+    confirmationQueued: _c,
+    eventCount: _e,
+    reporterUnreachable,
+    attachments,
+    ...rest
+  } = ticket;
   return {
     ...rest,
-    reporter: ticket.anonymous ? null : { channel: reporter.channel },
+    attachments: attachments.map((a, index) => ({
+      index,
+      mimeType: a.mimeType,
+      ...(a.size !== undefined ? { size: a.size } : {}),
+      ...(a.fileName ? { fileName: a.fileName } : {}),
+      url: `/api/v1/tickets/${ticket.trackingId}/attachments/${index}`,
+    })),
+    reporter: ticket.anonymous ? null : { channel: reporter.channel, reachable: !reporterUnreachable },
+    ...extra,
     history: events,
+  };
+}
+
+/** The list form of a ticket: no body, no history. */
+export function toAgencySummary(ticket: Ticket, extra: Record<string, unknown> = {}) {
+  return {
+    trackingId: ticket.trackingId,
+    status: ticket.status,
+    type: ticket.type,
+    category: ticket.category,
+    ...(ticket.region ? { region: ticket.region } : {}),
+    agencyId: ticket.agencyId,
+    title: ticket.title,
+    anonymous: ticket.anonymous,
+    confidential: ticket.confidential,
+    reporter: ticket.anonymous ? null : { channel: ticket.reporter.channel },
+    createdAt: ticket.createdAt,
+    updatedAt: ticket.updatedAt,
+    ...extra,
   };
 }

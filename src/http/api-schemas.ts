@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { STATUSES } from '../tickets/lifecycle.ts';
+
+/**
+ * The agency API's request shapes, in one place: the routes validate with them and the OpenAPI
+ * document is generated from them, so the two cannot disagree.
+ */
+
+export const trackingIdParam = z
+  .string()
+  .max(20)
+  .describe('Tracking number, e.g. ADU-7KQ2-M9XF (case and dashes forgiven)');
+
+export const listQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  category: z.string().max(40).optional(),
+  region: z.string().max(40).optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only tickets created at or after this time'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional().describe('The `next` value of the previous page'),
+});
+
+export const statusBody = z.strictObject({
+  status: z.enum(STATUSES),
+  note: z
+    .string()
+    .trim()
+    .max(2000)
+    .optional()
+    .describe('Required for on_hold and archived; sent to the reporter'),
+});
+
+export const replyBody = z.strictObject({
+  message: z.string().trim().min(1).max(4000).describe('Sent to the reporter in the chat they used'),
+});
+
+export const noteBody = z.strictObject({
+  note: z.string().trim().min(1).max(4000).describe('Internal: never shown to the reporter'),
+});
+
+export const routeBody = z.strictObject({
+  agencyId: z.string().min(1).max(60).describe('The agency that is responsible (from routing.yaml)'),
+  note: z.string().trim().max(2000).optional(),
+});
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+
+const deadline = z.object({ due: z.string(), metAt: z.string().nullable(), overdue: z.boolean() });
+
+/** A ticket as the API returns it (for the document; the view is built in `toAgencyView`). */
+export const ticketView = z.object({
+  trackingId: z.string(),
+  status: z.enum(STATUSES),
+  type: z.string(),
+  category: z.string(),
+  region: z.string().optional(),
+  agencyId: z.string(),
+  title: z.string(),
+  body: z.string(),
+  incidentDate: z.string().optional(),
+  location: z
+    .object({
+      latitude: z.number().optional(),
+      longitude: z.number().optional(),
+      address: z.string().optional(),
+    })
+    .optional(),
+  attachments: z.array(
+    z.object({
+      index: z.number(),
+      mimeType: z.string(),
+      size: z.number().optional(),
+      fileName: z.string().optional(),
+      url: z.string(),
+    }),
+  ),
+  anonymous: z.boolean(),
+  confidential: z.boolean(),
+  reporter: z.object({ channel: z.string() }).nullable().describe('null for an anonymous report'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deadlines: z.object({
+    verification: deadline,
+    firstResponse: deadline.nullable(),
+    completion: deadline.nullable(),
+    overdue: z.boolean(),
+  }),
+  history: z.array(
+    z.object({
+      seq: z.number(),
+      at: z.string(),
+      type: z.string(),
+      actor: z.object({ kind: z.string(), id: z.string().optional() }),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      note: z.string().optional(),
+    }),
+  ),
+});
+
+export const ticketList = z.object({
+  items: z.array(ticketView.omit({ body: true, history: true, attachments: true })),
+  next: z.string().nullable().describe('Pass as `cursor` for the next page; null at the end'),
+});
