@@ -1,0 +1,250 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AttachmentStore } from '../../src/attachments/attachment-store.ts';
+import { type TestAduan, useTestApp } from '../support/aduan.ts';
+import { ticketJobFixture } from '../support/fixtures.ts';
+import { completeReport, WebChatClient } from '../support/web-client.ts';
+
+type Json = Record<string, unknown> & { error?: { code: string; field?: string } };
+
+describe('the agency API', () => {
+  const env = useTestApp({ env: { API_REQUESTS_PER_MINUTE_PER_KEY: '1000' } });
+  let app: TestAduan;
+  let coordinator: string;
+  let slemanHealth: string;
+  let bantulHealth: string;
+
+  beforeAll(async () => {
+    app = env.app;
+    coordinator = (await app.apiKeys.create(null)).key;
+    slemanHealth = (await app.apiKeys.create('sleman-dinkes')).key;
+    bantulHealth = (await app.apiKeys.create('bantul-dinkes')).key;
+  });
+
+  const call = async (
+    key: string | null,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Json; headers: Headers }> => {
+    const res = await fetch(`${app.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Json, headers: res.headers };
+  };
+  const make = (id: string, region: string, category = 'kesehatan') =>
+    app.service.createFromJob(
+      ticketJobFixture(id, {
+        answers: { region: { kind: 'choice', value: region }, category: { kind: 'choice', value: category } },
+      }),
+    );
+
+  it('lists an agency’s own tickets only, newest first, with filters and cursor pages', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await make(`list-sleman-${i}`, 'sleman')).ticket.trackingId);
+    await make('list-bantul-0', 'bantul');
+    await app.service.changeStatus(made[0] as string, 'verified', undefined, { kind: 'coordinator' });
+
+    const first = await call(slemanHealth, '/api/v1/tickets?limit=2');
+    const items = first.json.items as { trackingId: string; agencyId: string }[];
+    expect(items.map((t) => t.trackingId)).toEqual([made[4], made[3]]);
+    const second = await call(slemanHealth, `/api/v1/tickets?limit=2&cursor=${first.json.next}`);
+    const third = await call(slemanHealth, `/api/v1/tickets?limit=2&cursor=${second.json.next}`);
+    const all = [
+      ...items,
+      ...(second.json.items as { trackingId: string }[]),
+      ...(third.json.items as { trackingId: string }[]),
+    ];
+    expect(all.map((t) => t.trackingId)).toEqual([...made].reverse());
+    expect(third.json.next).toBeNull();
+
+    const verified = await call(slemanHealth, '/api/v1/tickets?status=verified');
+    expect((verified.json.items as { trackingId: string }[]).map((t) => t.trackingId)).toEqual([made[0]]);
+    const byRegion = await call(coordinator, '/api/v1/tickets?region=bantul&limit=100');
+    expect((byRegion.json.items as { agencyId: string }[]).every((t) => t.agencyId === 'bantul-dinkes')).toBe(
+      true,
+    );
+    expect(byRegion.json.items).toHaveLength(1);
+    const fresh = await call(slemanHealth, '/api/v1/tickets?overdue=true');
+    expect(fresh.json.items).toEqual([]);
+  });
+
+  it('refuses bad filters with a 400 naming the field', async () => {
+    for (const [query, field] of [
+      ['status=lost', 'status'],
+      ['limit=0', 'limit'],
+      ['since=yesterday', 'since'],
+      ['colour=red', 'query'],
+    ] as const) {
+      const r = await call(coordinator, `/api/v1/tickets?${query}`);
+      expect([r.status, r.json.error?.field]).toEqual([400, field]);
+    }
+  });
+
+  it('relays a reply to the reporter’s chat, keeps notes internal, and records both', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const trackingId = await completeReport(citizen);
+    const key = (await app.apiKeys.create((await app.tickets.get(trackingId))?.ticket.agencyId ?? null)).key;
+
+    const note = await call(key, `/api/v1/tickets/${trackingId}/notes`, {
+      note: 'Cek dengan UPT penerangan jalan.',
+    });
+    expect(note.status).toBe(201);
+    const reply = await call(key, `/api/v1/tickets/${trackingId}/replies`, {
+      message: 'Petugas akan memperbaiki lampu besok pagi.',
+    });
+    expect(reply.status).toBe(201);
+    const relayed = await citizen.waitFor(/Petugas akan memperbaiki lampu besok pagi/);
+    expect(relayed.text).toContain(trackingId);
+    expect(citizen.received.some((m) => m.text.includes('UPT penerangan'))).toBe(false);
+    const history = (reply.json.history as { type: string; note?: string }[]).map((e) => [e.type, e.note]);
+    expect(history).toEqual([
+      ['created', undefined],
+      ['note', 'Cek dengan UPT penerangan jalan.'],
+      ['reply', 'Petugas akan memperbaiki lampu besok pagi.'],
+    ]);
+    const empty = await call(key, `/api/v1/tickets/${trackingId}/replies`, { message: '   ' });
+    expect([empty.status, empty.json.error?.field]).toEqual([400, 'message']);
+    citizen.close();
+  });
+
+  it('lets a coordinator re-route a ticket (disposisi); the old agency loses it, the new one has it, the reporter is told', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const trackingId = await completeReport(citizen);
+    const from = (await app.tickets.get(trackingId))?.ticket.agencyId as string;
+    const fromKey = (await app.apiKeys.create(from)).key;
+
+    expect(
+      (await call(fromKey, `/api/v1/tickets/${trackingId}/route`, { agencyId: 'sleman-dishub' })).status,
+    ).toBe(403);
+    const unknown = await call(coordinator, `/api/v1/tickets/${trackingId}/route`, {
+      agencyId: 'dinas-khayalan',
+    });
+    expect([unknown.status, unknown.json.error?.field]).toEqual([400, 'agencyId']);
+    const moved = await call(coordinator, `/api/v1/tickets/${trackingId}/route`, {
+      agencyId: 'sleman-dishub',
+      note: 'Lampu jalan di jalan provinsi.',
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ agencyId: 'sleman-dishub', status: 'dispatched' });
+    expect((await call(fromKey, `/api/v1/tickets/${trackingId}`)).status).toBe(404);
+    const toKey = (await app.apiKeys.create('sleman-dishub')).key;
+    expect((await call(toKey, `/api/v1/tickets/${trackingId}`)).status).toBe(200);
+    expect(
+      ((await call(toKey, '/api/v1/tickets?limit=100')).json.items as { trackingId: string }[]).map(
+        (t) => t.trackingId,
+      ),
+    ).toContain(trackingId);
+    await citizen.waitFor(/diteruskan kepada Dinas Perhubungan/);
+    citizen.close();
+  });
+
+  it('serves an attachment as a download with its checked type, to the ticket’s agency only', async () => {
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('bukti'),
+    ]);
+    // As the web chat's upload route stores a file: by content hash under DATA_DIR/attachments.
+    const upload = await new AttachmentStore(join(app.dataDir, 'attachments')).put(png, 'image/png');
+    const withFile = await app.service.createFromJob(
+      ticketJobFixture('with-file-2', {
+        answers: {
+          region: { kind: 'choice', value: 'sleman' },
+          attachments: { kind: 'media', value: [{ ...upload, fileName: 'bukti.png' }] },
+        },
+      }),
+    );
+    const id = withFile.ticket.trackingId;
+    const res = await fetch(`${app.url}/api/v1/tickets/${id}/attachments/0`, {
+      headers: { authorization: `Bearer ${slemanHealth}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}-1.png"`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(png);
+    expect(
+      (
+        await fetch(`${app.url}/api/v1/tickets/${id}/attachments/0`, {
+          headers: { authorization: `Bearer ${bantulHealth}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${app.url}/api/v1/tickets/${id}/attachments/1`, {
+          headers: { authorization: `Bearer ${slemanHealth}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${app.url}/api/v1/tickets/${id}/attachments/..%2F..%2Fetc`, {
+          headers: { authorization: `Bearer ${slemanHealth}` },
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('reports statistics within the key’s scope', async () => {
+    const mine = await call(bantulHealth, '/api/v1/stats');
+    expect(mine.status).toBe(200);
+    expect(Object.keys(mine.json.byAgency as object)).toEqual(['bantul-dinkes']);
+    const everyone = await call(coordinator, '/api/v1/stats');
+    expect((everyone.json.total as number) > (mine.json.total as number)).toBe(true);
+    expect(everyone.json).toHaveProperty('overdue', 0);
+    expect(everyone.json).toHaveProperty('medianHoursToFirstResponse');
+  });
+
+  it('describes itself in OpenAPI 3.1 generated from the request schemas, without a key', async () => {
+    const doc = await call(null, '/api/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toBe('3.1.0');
+    const paths = doc.json.paths as Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: {
+            content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }>;
+          };
+        }
+      >
+    >;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/tickets',
+        '/api/v1/tickets/{trackingId}/status',
+        '/api/v1/tickets/{trackingId}/replies',
+      ]),
+    );
+    const statusSchema =
+      paths['/api/v1/tickets/{trackingId}/status']?.post?.requestBody?.content['application/json']?.schema;
+    expect(statusSchema?.properties.status?.enum).toContain('in_progress');
+  });
+});
+
+describe('the agency API’s per-key rate limit', () => {
+  const env = useTestApp({ env: { API_REQUESTS_PER_MINUTE_PER_KEY: '5' } });
+
+  it('answers 429 after the limit, per key, and another key is not affected', async () => {
+    const app = env.app;
+    const a = (await app.apiKeys.create(null)).key;
+    const b = (await app.apiKeys.create(null)).key;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (await fetch(`${app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${a}` } })).status,
+      );
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(
+      (await fetch(`${app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${b}` } })).status,
+    ).toBe(200);
+  });
+});
