@@ -8,10 +8,15 @@ import { ApiKeys } from './auth/api-keys.ts';
 import { ChannelRegistry } from './channels/channel.ts';
 import { TelegramChannel } from './channels/telegram/telegram-channel.ts';
 import { WebChatAdapter, WebChatHub } from './channels/web/web-chat.ts';
+import { whatsappAdminRoutes } from './channels/whatsapp/whatsapp-admin.ts';
+import { WhatsAppChannel, type WhatsAppTimings } from './channels/whatsapp/whatsapp-channel.ts';
+import { loadWhatsAppLibrary, type WhatsAppLibrary } from './channels/whatsapp/whatsapp-library.ts';
+import { printQrInTerminal } from './channels/whatsapp/whatsapp-qr.ts';
 import type { Config } from './config/config.ts';
 import type { FlowCatalog } from './engine/engine.ts';
 import { watchFlows } from './flows/flow-watcher.ts';
 import { type FlowSet, loadFlowSet } from './flows/loader.ts';
+import { adminApi } from './http/admin-api.ts';
 import { agencyApi } from './http/agency-api.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -47,6 +52,12 @@ export interface StartOptions {
   sweepEveryMs?: number;
   /** Spacing of Telegram messages to one chat (default 1000 ms, Telegram's guidance); tests shorten it. */
   telegramChatIntervalMs?: number;
+  /** WhatsApp (with WHATSAPP_ENABLED): tests pass a fake library, short timings and a quiet QR printer. */
+  whatsapp?: {
+    library?: WhatsAppLibrary;
+    timings?: Partial<WhatsAppTimings>;
+    onQr?: (qr: string) => void;
+  };
 }
 
 /** A running Aduan process: its address, its parts (for tests and the CLI), and how to stop it. */
@@ -69,6 +80,8 @@ export interface Aduan {
   channels: ChannelRegistry;
   /** The Telegram channel, when TELEGRAM_BOT_TOKEN is set. */
   telegram: TelegramChannel | null;
+  /** The WhatsApp channel, when WHATSAPP_ENABLED (holding the session only in a `bot`/`all` process). */
+  whatsapp: WhatsAppChannel | null;
   /** Sends due idle reminders and expires abandoned drafts as of `now` (the housekeeping job runs it every minute). */
   sweepIdle: (now: Date) => Promise<void>;
   stop(): Promise<void>;
@@ -180,6 +193,33 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     channels.register(telegram);
     mediaFetchers.set('telegram', telegram.fetchMedia);
   }
+  /** A chat's language, and whether its current question asks for files (uploads are refused otherwise). */
+  const chatState = async (chat: string) => {
+    const { session } = await sessions.load(chat, Date.now());
+    const step =
+      session?.flowId && session.stepId
+        ? catalog.flows.get(session.flowId)?.stepsById.get(session.stepId)
+        : undefined;
+    return { lang: session?.lang ?? ('id' as const), expectsFiles: step?.kind === 'media' };
+  };
+  let whatsapp: WhatsAppChannel | null = null;
+  if (config.WHATSAPP_ENABLED) {
+    // Every role can send (through the relay); only a bot process competes to hold the session.
+    whatsapp = new WhatsAppChannel({
+      library: options.whatsapp?.library ?? (await loadWhatsAppLibrary()),
+      redis,
+      keys,
+      handle: (envelope) => chain.handle(envelope),
+      chatState: (chatId) => chatState(`whatsapp:${chatId}`),
+      attachments,
+      logger: log.child({ channel: 'whatsapp' }),
+      dataPath: resolve(join(config.DATA_DIR, 'whatsapp')),
+      chromiumPath: config.WHATSAPP_CHROMIUM_PATH,
+      onQr: options.whatsapp?.onQr ?? ((qr) => printQrInTerminal(qr)),
+      timings: { backlogMs: config.WHATSAPP_BACKLOG_MINUTES * 60_000, ...options.whatsapp?.timings },
+    });
+    channels.register(whatsapp);
+  }
   const chain = new InboundChain({
     catalog: () => catalog,
     sessions,
@@ -238,6 +278,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         checks: {
           redis: async () => (await redis.ping()) === 'PONG',
           ...(workers ? { workers: async () => workers?.running() ?? false } : {}),
+          ...(whatsapp && runs('bot') ? { whatsapp: async () => whatsapp?.healthy ?? false } : {}),
         },
       }),
     ];
@@ -262,6 +303,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       );
     }
     if (runs('bot') && telegram && config.TELEGRAM_WEBHOOK_URL) routers.push(telegram.webhookRouter());
+    if (runs('bot') && whatsapp && config.ADMIN_TOKEN)
+      routers.push(whatsappAdminRoutes({ redis, keys, adminToken: config.ADMIN_TOKEN }));
     if (runs('api')) {
       routers.push(
         agencyApi({
@@ -272,6 +315,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           requestsPerMinutePerKey: config.API_REQUESTS_PER_MINUTE_PER_KEY,
           now: () => new Date(),
         }),
+        adminApi({ apiKeys, adminToken: config.ADMIN_TOKEN, knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id) }),
       );
     }
     const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });
@@ -294,7 +338,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       //    by themselves. Whatever is still open after the grace period is cut.
       const drained = server ? new Promise((ok) => server?.close(ok)) : Promise.resolve();
       server?.closeIdleConnections();
-      await Promise.all([telegram?.stop(), hub?.stop()]);
+      await Promise.all([telegram?.stop(), hub?.stop(), whatsapp?.stop()]);
       const grace = setTimeout(() => server?.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
       clearTimeout(grace);
@@ -320,6 +364,12 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     }
   }
 
+  if (whatsapp && runs('bot')) {
+    if (!config.ADMIN_TOKEN)
+      log.warn('ADMIN_TOKEN is not set: the WhatsApp QR code is shown in the terminal only');
+    whatsapp.start();
+  }
+
   return {
     url,
     redisUrl,
@@ -337,6 +387,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     workers,
     channels,
     telegram,
+    whatsapp,
     sweepIdle: sweep,
     stop,
   };

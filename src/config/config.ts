@@ -54,6 +54,13 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{16,256}$/, 'expected 16–256 characters of A-Z, a-z, 0-9, _ and -')
       .optional(),
     WHATSAPP_ENABLED: bool.default(false),
+    /** The browser whatsapp-web.js drives (Debian's `chromium`; puppeteer's own download is skipped). */
+    WHATSAPP_CHROMIUM_PATH: z
+      .string()
+      .regex(/^\//, 'expected an absolute path such as /usr/bin/chromium')
+      .default('/usr/bin/chromium'),
+    /** Messages sent this long before WhatsApp (re)connected are backlog and not answered. */
+    WHATSAPP_BACKLOG_MINUTES: int(0, 7 * 24 * 60).default(30),
     ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     /** Working days allowed per stage (Permenpan RB 62/2018 defaults). */
     DEADLINE_VERIFICATION_DAYS: int(1, 60).default(3),

@@ -1,0 +1,547 @@
+import {
+  AttachmentRejected,
+  type AttachmentStore,
+  MAX_ATTACHMENT_BYTES,
+} from '../../attachments/attachment-store.ts';
+import type { Inbound, Lang, Outbound } from '../../engine/types.ts';
+import type { InboundEnvelope, InboundOutcome } from '../../inbound/inbound-chain.ts';
+import { hashId, type Logger } from '../../log/logger.ts';
+import type { Keys } from '../../redis/keys.ts';
+import type { ScriptedRedis } from '../../redis/scripts.ts';
+import { type ChannelAdapter, PermanentDeliveryError } from '../channel.ts';
+import { Pacer } from './pacer.ts';
+import { SessionLock } from './session-lock.ts';
+import { messageToInbound, type WhatsAppInbound } from './whatsapp-inbound.ts';
+import type { WhatsAppClient, WhatsAppLibrary, WhatsAppMessage } from './whatsapp-library.ts';
+import { renderForWhatsApp } from './whatsapp-outbound.ts';
+import { rejectedReply, unsupportedReply, WHATSAPP_REPLIES } from './whatsapp-replies.ts';
+
+/**
+ * Where the channel is: `standby` (another process holds the session, or none yet could),
+ * `starting` (browser launching), `qr` (waiting for a phone to scan), `authenticated`, `ready`,
+ * `reconnecting` (disconnected; a new client starts after a backoff), `stopped`.
+ */
+export type WhatsAppState =
+  | 'standby'
+  | 'starting'
+  | 'qr'
+  | 'authenticated'
+  | 'ready'
+  | 'reconnecting'
+  | 'stopped';
+
+/** Every delay the channel uses, in ms; tests shorten them. */
+export interface WhatsAppTimings {
+  /** Time to live of the session lock; a dead holder is replaced after at most this long. */
+  lockTtlMs: number;
+  renewEveryMs: number;
+  /** How often a standby process tries to take the lock. */
+  acquireEveryMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  perChatMs: number;
+  overallMs: number;
+  jitterMs: number;
+  /** How often the holder sends what other processes left in the relay. */
+  relayEveryMs: number;
+  /** Messages sent this long before the client became ready are backlog and ignored. */
+  backlogMs: number;
+  /** First wait before handing a message to the chain again when Redis failed (doubles each time). */
+  retryBaseMs: number;
+}
+
+export const DEFAULT_WHATSAPP_TIMINGS: WhatsAppTimings = {
+  lockTtlMs: 30_000,
+  renewEveryMs: 10_000,
+  acquireEveryMs: 5_000,
+  reconnectBaseMs: 2_000,
+  reconnectMaxMs: 120_000,
+  perChatMs: 1_500,
+  overallMs: 500,
+  jitterMs: 1_000,
+  relayEveryMs: 1_000,
+  backlogMs: 30 * 60_000,
+  retryBaseMs: 500,
+};
+
+export interface WhatsAppChannelOptions {
+  /** whatsapp-web.js itself in production; a fake in tests. */
+  library: WhatsAppLibrary;
+  redis: ScriptedRedis;
+  keys: Keys;
+  /** The inbound chain. */
+  handle: (envelope: InboundEnvelope) => Promise<InboundOutcome>;
+  /** The chat's language, and whether its current question asks for files (so nothing else is downloaded). */
+  chatState: (chatId: string) => Promise<{ lang: Lang; expectsFiles: boolean }>;
+  attachments: AttachmentStore;
+  logger: Logger;
+  /** `LocalAuth` keeps the linked session here (`DATA_DIR/whatsapp`); it survives restarts. */
+  dataPath: string;
+  /** Debian's chromium; puppeteer's own download is skipped at install. */
+  chromiumPath: string;
+  /** Shown to the operator when a phone must scan: the terminal by default. */
+  onQr?: (qr: string) => void;
+  timings?: Partial<WhatsAppTimings>;
+}
+
+/** Text sends that did not go yet, kept in Redis for the session holder. */
+interface RelayEntry {
+  chatId: string;
+  texts: string[];
+  attempts: number;
+}
+
+/** Send attempts for a relayed message before it is dropped (logged). */
+const RELAY_ATTEMPTS = 5;
+/** Attempts at handing one message to the chain (Redis restarting); WhatsApp does not deliver again. */
+const HANDLE_ATTEMPTS = 6;
+
+/** whatsapp-web.js errors that mean the address can never receive (no such user). */
+const GONE = /invalid wid|wid error|no lid for user|not a whatsapp user|not registered/i;
+
+/**
+ * The WhatsApp channel over whatsapp-web.js (the unofficial WhatsApp Web client). Translates
+ * messages in both directions and keeps the session:
+ *
+ * - One holder per number: a Redis lock with renewal and a fencing token. Standby processes try to
+ *   take it every `acquireEveryMs`; the holder renews every `renewEveryMs`, and gives the session
+ *   up (closes the browser) as soon as it can no longer be sure it holds the lock.
+ * - Disconnects start a new client after an exponential backoff with jitter; `LocalAuth` keeps the
+ *   link on disk, so no new QR is needed unless the phone unlinked it.
+ * - Outbound is paced per chat and overall, with jitter. Processes that do not hold the session
+ *   (a worker sending a status update) and the holder while reconnecting put messages in a Redis
+ *   relay, sent by the holder when it is ready: nothing is lost to a disconnect.
+ * - Photos and documents are downloaded when they arrive (`message.downloadMedia()`), because only
+ *   the holder's browser can fetch them and WhatsApp's copy expires; they are checked and stored
+ *   like web uploads, and the engine gets a `file:` reference.
+ */
+export class WhatsAppChannel implements ChannelAdapter {
+  readonly name = 'whatsapp';
+  private readonly timings: WhatsAppTimings;
+  private readonly lock: SessionLock;
+  private readonly pacer: Pacer;
+  private readonly log: Logger;
+  private client: WhatsAppClient | null = null;
+  /** Bumped for every client, so events of a client already given up are ignored. */
+  private generation = 0;
+  private current: WhatsAppState = 'standby';
+  private qrCode: string | null = null;
+  private readyAt = 0;
+  private reconnects = 0;
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Per chat, the tail of its messages being handled: one chat's messages stay in order. */
+  private readonly chats = new Map<string, Promise<void>>();
+  /** Ids seen lately: the library can emit one message twice; the chain de-duplicates durably. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly options: WhatsAppChannelOptions) {
+    this.timings = { ...DEFAULT_WHATSAPP_TIMINGS, ...options.timings };
+    if (this.timings.renewEveryMs * 2 > this.timings.lockTtlMs)
+      throw new RangeError('WhatsAppChannel: renewEveryMs must be at most half of lockTtlMs');
+    this.lock = new SessionLock(options.redis, options.keys, { ttlMs: this.timings.lockTtlMs });
+    this.pacer = new Pacer({
+      perChatMs: this.timings.perChatMs,
+      overallMs: this.timings.overallMs,
+      jitterMs: this.timings.jitterMs,
+    });
+    this.log = options.logger;
+  }
+
+  /** The connection state of this process. */
+  get state(): WhatsAppState {
+    return this.current;
+  }
+
+  /** The QR code waiting to be scanned, when `state` is `qr`. */
+  get qr(): string | null {
+    return this.qrCode;
+  }
+
+  /** Whether this process holds the session (for tests and the admin page). */
+  get holding(): boolean {
+    return this.lock.held;
+  }
+
+  /** Ready to talk (this process holds a connected session), or standing by for another that holds it. */
+  get healthy(): boolean {
+    return this.current === 'ready' || this.current === 'standby';
+  }
+
+  /** Starts competing for the session; returns at once (linking may wait for a QR scan). */
+  start(): void {
+    this.stopped = false;
+    this.after(0, () => this.lockLoop());
+    this.after(this.timings.relayEveryMs, () => this.relayLoop());
+  }
+
+  /** Closes the browser (the link stays on disk) and releases the lock so another process takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.dropClient();
+    await Promise.allSettled([...this.chats.values()]);
+    await this.lock.release().catch(() => undefined);
+    this.current = 'stopped';
+  }
+
+  async send(chatId: string, messages: readonly Outbound[]): Promise<void> {
+    const { lang } = await this.options.chatState(chatId).catch(() => ({ lang: 'id' as Lang }));
+    const texts = messages.flatMap((m) => renderForWhatsApp(m, lang));
+    await this.sendTexts(chatId, texts, 0);
+  }
+
+  /**
+   * Sends a file (a PNG, JPEG or PDF) with an optional caption. Only the session holder can; the
+   * caller retries elsewhere when this throws.
+   */
+  async sendMedia(
+    chatId: string,
+    file: { bytes: Buffer; mimeType: string; fileName?: string; caption?: string },
+  ): Promise<void> {
+    const client = this.readyClient();
+    if (!client) throw new Error('whatsapp: this process does not hold a ready session');
+    const { MessageMedia } = this.options.library;
+    const media = new MessageMedia(
+      file.mimeType,
+      file.bytes.toString('base64'),
+      file.fileName ?? null,
+      file.bytes.length,
+    );
+    await this.pacer.schedule(chatId, () =>
+      client
+        .sendMessage(chatId, media, { ...(file.caption ? { caption: file.caption } : {}), sendSeen: false })
+        .catch((err) => {
+          throw this.classify(err);
+        }),
+    );
+  }
+
+  // ─── sending ──────────────────────────────────────────────────────────────────────────────
+
+  private readyClient(): WhatsAppClient | null {
+    return this.current === 'ready' && this.lock.held ? this.client : null;
+  }
+
+  /**
+   * Sends texts in order, paced. What cannot go now (not the holder, not connected, a send that
+   * failed for a passing reason) goes to the relay, in order, for the holder to send when ready.
+   */
+  private async sendTexts(chatId: string, texts: string[], attempts: number): Promise<void> {
+    for (let i = 0; i < texts.length; i++) {
+      const client = this.readyClient();
+      if (!client) return this.relay({ chatId, texts: texts.slice(i), attempts });
+      try {
+        await this.pacer.schedule(chatId, () =>
+          client.sendMessage(chatId, texts[i] as string, { linkPreview: false, sendSeen: false }),
+        );
+      } catch (err) {
+        const classified = this.classify(err);
+        if (classified instanceof PermanentDeliveryError) throw classified;
+        this.log.warn(
+          { chat: hashId(`whatsapp:${chatId}`), error: (err as Error).message },
+          'whatsapp send failed; relayed',
+        );
+        return this.relay({ chatId, texts: texts.slice(i), attempts: attempts + 1 });
+      }
+    }
+  }
+
+  private async relay(entry: RelayEntry): Promise<void> {
+    if (entry.attempts >= RELAY_ATTEMPTS) {
+      this.log.error(
+        { chat: hashId(`whatsapp:${entry.chatId}`), messages: entry.texts.length },
+        'whatsapp messages dropped after repeated failures',
+      );
+      return;
+    }
+    await this.options.redis.rpush(this.options.keys.whatsappRelay, JSON.stringify(entry));
+  }
+
+  private classify(err: unknown): unknown {
+    const message = err instanceof Error ? err.message : String(err);
+    return GONE.test(message) ? new PermanentDeliveryError(this.name, message) : err;
+  }
+
+  /** The holder sends what waits in the relay; the take is fenced by the lock's token. */
+  private async relayLoop(): Promise<void> {
+    try {
+      while (this.readyClient()) {
+        const taken = await this.options.redis.whatsappRelayTake(
+          this.options.keys.whatsappLock,
+          this.options.keys.whatsappRelay,
+          this.lock.value,
+          20,
+        );
+        if (taken.length === 0) break;
+        for (const raw of taken) {
+          const entry = JSON.parse(raw) as RelayEntry;
+          await this.sendTexts(entry.chatId, entry.texts, entry.attempts).catch((err: Error) =>
+            // A permanent failure of a relayed message has no job to report to: log it.
+            this.log.warn(
+              { chat: hashId(`whatsapp:${entry.chatId}`), error: err.message },
+              'whatsapp relayed message undeliverable',
+            ),
+          );
+        }
+      }
+    } catch (err) {
+      this.log.warn({ error: (err as Error).message }, 'whatsapp relay failed');
+    }
+    this.after(this.timings.relayEveryMs, () => this.relayLoop());
+  }
+
+  // ─── the session lock ────────────────────────────────────────────────────────────────────
+
+  private async lockLoop(): Promise<void> {
+    try {
+      if (this.lock.fence === 0) {
+        if (await this.lock.acquire()) {
+          this.log.info({ fence: this.lock.fence }, 'whatsapp session lock taken; starting the client');
+          this.reconnects = 0;
+          // Not awaited: starting a browser takes a while, and renewing the lock must not wait for it.
+          void this.startClient();
+        }
+      } else if (!(await this.lock.renew())) {
+        this.log.warn('whatsapp session lock lost to another process; closing the client');
+        await this.standBy();
+      } else {
+        await this.checkLogoutRequest();
+      }
+    } catch (err) {
+      this.log.warn({ error: (err as Error).message }, 'whatsapp session lock check failed');
+      // Cannot reach Redis: past the time to live another process may have the session already.
+      if (this.lock.fence !== 0 && !this.lock.held) {
+        this.lock.drop();
+        await this.standBy();
+      }
+    }
+    const holding = this.lock.fence !== 0;
+    this.after(holding ? this.timings.renewEveryMs : this.timings.acquireEveryMs, () => this.lockLoop());
+  }
+
+  private async standBy(): Promise<void> {
+    await this.dropClient();
+    this.setState('standby');
+  }
+
+  /** `aduan whatsapp logout` leaves a request; the holder logs out, then shows a new QR. */
+  private async checkLogoutRequest(): Promise<void> {
+    const { redis, keys } = this.options;
+    const request = await redis.getdel(keys.whatsappLogout);
+    if (!request) return;
+    this.log.info('whatsapp logout requested');
+    const client = this.client;
+    if (client && this.current === 'ready')
+      await client
+        .logout()
+        .catch((err: Error) => this.log.warn({ error: err.message }, 'whatsapp logout failed'));
+    await redis.hset(keys.whatsappStatus, 'loggedOut', request);
+    this.reconnects = 0;
+    this.restartClient('logout');
+  }
+
+  // ─── the client ──────────────────────────────────────────────────────────────────────────
+
+  private async startClient(): Promise<void> {
+    if (this.stopped || !this.lock.held) return;
+    const generation = ++this.generation;
+    const mine = () => generation === this.generation && !this.stopped;
+    const { Client, LocalAuth } = this.options.library;
+    this.setState('starting');
+    const client = new Client({
+      authStrategy: new LocalAuth({ clientId: 'aduan', dataPath: this.options.dataPath }),
+      puppeteer: {
+        executablePath: this.options.chromiumPath,
+        headless: true,
+        args: ['--no-sandbox', '--disable-setuid-sandbox'],
+      },
+      // Beside the session, not in the working directory (the library's default).
+      webVersionCache: { type: 'local', path: `${this.options.dataPath}/web-cache` },
+    });
+    this.client = client;
+    client.on('qr', (qr) => {
+      if (!mine()) return;
+      this.qrCode = qr;
+      this.setState('qr');
+      (this.options.onQr ?? (() => undefined))(qr);
+    });
+    client.on('authenticated', () => {
+      if (!mine()) return;
+      this.qrCode = null;
+      this.setState('authenticated');
+    });
+    client.on('auth_failure', () => {
+      if (!mine()) return;
+      this.log.warn('whatsapp authentication failed; starting again');
+      this.restartClient('auth_failure');
+    });
+    client.on('ready', () => {
+      if (!mine()) return;
+      this.readyAt = Date.now();
+      this.reconnects = 0;
+      this.setState('ready');
+      this.log.info('whatsapp ready');
+    });
+    client.on('change_state', (state) => {
+      if (mine()) this.log.info({ state }, 'whatsapp connection state');
+    });
+    client.on('disconnected', (reason) => {
+      if (!mine()) return;
+      this.log.warn({ reason }, 'whatsapp disconnected');
+      if (reason === 'LOGOUT') this.reconnects = 0;
+      this.restartClient(String(reason));
+    });
+    client.on('message', (message) => {
+      if (mine()) this.receive(message);
+    });
+    try {
+      await client.initialize();
+    } catch (err) {
+      if (!mine()) return;
+      this.log.error({ error: (err as Error).message }, 'whatsapp client failed to start');
+      this.restartClient('initialize failed');
+    }
+  }
+
+  /** Gives the current client up and starts a new one after a backoff with jitter. */
+  private restartClient(reason: string): void {
+    void this.dropClient();
+    if (this.stopped) return;
+    this.setState('reconnecting');
+    const { reconnectBaseMs, reconnectMaxMs } = this.timings;
+    const delay = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** this.reconnects);
+    const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+    this.reconnects++;
+    this.log.info({ reason, inMs: wait, attempt: this.reconnects }, 'whatsapp reconnecting');
+    this.after(wait, () => this.startClient());
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.generation++;
+    this.qrCode = null;
+    if (!client) return;
+    client.removeAllListeners();
+    await client.destroy().catch(() => undefined);
+  }
+
+  private setState(state: WhatsAppState): void {
+    this.current = state;
+    if (!this.lock.held) return;
+    // Shared, so any process's admin page shows the holder's state and QR code.
+    const { redis, keys } = this.options;
+    const status = keys.whatsappStatus;
+    const fields = { state, fence: String(this.lock.fence), at: String(Date.now()), qr: this.qrCode ?? '' };
+    redis
+      .multi()
+      .hset(status, fields)
+      .pexpire(status, this.timings.lockTtlMs * 2)
+      .exec()
+      .catch(() => undefined);
+  }
+
+  // ─── receiving ───────────────────────────────────────────────────────────────────────────
+
+  private receive(message: WhatsAppMessage): void {
+    const t = messageToInbound(message, this.readyAt - this.timings.backlogMs);
+    if (t.kind === 'ignore') {
+      this.log.debug({ reason: t.reason }, 'whatsapp message ignored');
+      return;
+    }
+    if (this.seen.has(t.messageId)) return;
+    this.seen.add(t.messageId);
+    if (this.seen.size > 2000) this.seen.delete(this.seen.values().next().value as string);
+    const previous = this.chats.get(t.chatId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.process(t, message))
+      .catch((err: Error) =>
+        this.log.error(
+          { chat: hashId(`whatsapp:${t.chatId}`), error: err.message },
+          'whatsapp message not handled',
+        ),
+      )
+      .finally(() => {
+        if (this.chats.get(t.chatId) === next) this.chats.delete(t.chatId);
+      });
+    this.chats.set(t.chatId, next);
+  }
+
+  private async process(
+    t: Exclude<WhatsAppInbound, { kind: 'ignore' }>,
+    message: WhatsAppMessage,
+  ): Promise<void> {
+    const { chatId, messageId } = t;
+    switch (t.kind) {
+      case 'inbound':
+        return this.deliver(chatId, messageId, t.inbound);
+      case 'unsupported': {
+        const { lang } = await this.options.chatState(chatId);
+        return this.sendTexts(chatId, [unsupportedReply(t.what, lang)], 0);
+      }
+      case 'media': {
+        const { lang, expectsFiles } = await this.options.chatState(chatId);
+        // Not asked for: not downloaded, so nobody can fill the disk with unasked-for files.
+        if (!expectsFiles) return this.sendTexts(chatId, [WHATSAPP_REPLIES.notAskingFiles[lang]], 0);
+        const stored = await this.download(message);
+        if ('reply' in stored) return this.sendTexts(chatId, [rejectedReply(stored.reply, lang)], 0);
+        return this.deliver(chatId, messageId, {
+          kind: 'media',
+          media: stored,
+          ...(t.caption ? { caption: t.caption } : {}),
+        });
+      }
+    }
+  }
+
+  /** Downloads and stores a photo or document, with the store's type, content and size rules. */
+  private async download(
+    message: WhatsAppMessage,
+  ): Promise<
+    { ref: string; mimeType: string; size: number; fileName?: string } | { reply: AttachmentRejected['code'] }
+  > {
+    const media = await message.downloadMedia().catch(() => undefined);
+    if (!media?.data) return { reply: 'empty_file' };
+    // Refuse before decoding: base64 is 4 characters per 3 bytes.
+    if (
+      (media.filesize ?? 0) > MAX_ATTACHMENT_BYTES ||
+      media.data.length > (MAX_ATTACHMENT_BYTES / 3) * 4 + 4
+    )
+      return { reply: 'too_large' };
+    try {
+      const saved = await this.options.attachments.put(Buffer.from(media.data, 'base64'), media.mimetype);
+      return media.filename ? { ...saved, fileName: media.filename.slice(0, 200) } : saved;
+    } catch (err) {
+      if (err instanceof AttachmentRejected) return { reply: err.code };
+      throw err;
+    }
+  }
+
+  /** Hands a message to the chain; retried with backoff, as WhatsApp will not deliver it again. */
+  private async deliver(chatId: string, messageId: string, inbound: Inbound): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handle({ channel: this.name, chatId, messageId, inbound });
+        return;
+      } catch (err) {
+        if (err instanceof PermanentDeliveryError || attempt >= HANDLE_ATTEMPTS || this.stopped) throw err;
+        this.log.warn(
+          { chat: hashId(`whatsapp:${chatId}`), attempt, error: (err as Error).message },
+          'whatsapp message not handled yet; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, this.timings.retryBaseMs * 2 ** attempt));
+      }
+    }
+  }
+
+  private after(ms: number, run: () => Promise<void>): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void run();
+    }, ms);
+    this.timers.add(timer);
+  }
+}
