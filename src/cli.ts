@@ -16,6 +16,8 @@ const USAGE = `Usage: aduan <command>
   flows check [--dir DIR]              validate flows/*.yaml without starting
   agency-key create AGENCY             create an API key for one agency (printed once)
   agency-key create --coordinator      create a key that sees every agency's tickets
+  agency-key list                      list keys (id, role, agency, created); never the keys themselves
+  agency-key revoke ID                 revoke a key by its id
   queues [--failed N]                  job counts per queue and the newest failed jobs (default 10)
 
 Settings come from the environment; see README.md.`;
@@ -101,6 +103,22 @@ async function withServiceRedis<T>(
   }
 }
 
+/** `agency-key list` and `agency-key revoke ID`. */
+async function agencyKeyAdmin(action: 'list' | 'revoke', id: string | undefined): Promise<void> {
+  if (action === 'revoke' && !id) throw new UsageError('agency-key revoke: name the key id (see `agency-key list`)');
+  const cfg = config();
+  const logger = createLogger('warn', process.stderr);
+  await withServiceRedis(cfg, logger, async (redis) => {
+    const keys = new ApiKeys(redis, new Keys());
+    if (action === 'list') {
+      for (const k of await keys.list()) console.log(`${k.id}  ${k.role.padEnd(11)}  ${(k.agencyId ?? '*').padEnd(24)}  ${k.createdAt}`);
+      return;
+    }
+    if (!(await keys.revoke(id as string))) throw new UsageError(`agency-key revoke: no key with id "${id}"`);
+    process.stderr.write(`Revoked key ${id}. Requests with it are refused from now on.\n`);
+  });
+}
+
 async function agencyKey(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -108,8 +126,9 @@ async function agencyKey(args: string[]): Promise<void> {
     options: { coordinator: { type: 'boolean', default: false } },
   });
   const [action, agency] = positionals;
+  if (action === 'list' || action === 'revoke') return agencyKeyAdmin(action, agency);
   if (action !== 'create')
-    throw new UsageError('agency-key: expected `create AGENCY` or `create --coordinator`');
+    throw new UsageError('agency-key: expected `create AGENCY`, `create --coordinator`, `list` or `revoke ID`');
   if (!values.coordinator && !agency)
     throw new UsageError(
       'agency-key create: name an AGENCY id (see flows/routing.yaml) or pass --coordinator',

@@ -58,6 +58,18 @@ export class ApiKeys {
     return timingSafeEqual(Buffer.from(record.hash, 'hex'), digest) ? record : null;
   }
 
+  /** Every key's record, without its hash (what an operator may see). */
+  async list(): Promise<Omit<ApiKeyRecord, 'hash'>[]> {
+    const all = await this.redis.hvals(this.keys.apiKeys);
+    return all
+      .map((raw) => {
+        const { hash: _hash, ...rest } = apiKeyRecordSchema.parse(JSON.parse(raw));
+        return rest;
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Revokes a key by its id (the short id shown at creation and by `list`); false when there is none. */
   async revoke(id: string): Promise<boolean> {
     const all = await this.redis.hgetall(this.keys.apiKeys);
     for (const [hash, raw] of Object.entries(all)) {

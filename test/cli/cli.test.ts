@@ -101,6 +101,23 @@ describe('aduan command line', () => {
     }
   });
 
+  it('agency-key list shows ids and agencies but never a key; revoke makes a key useless', async () => {
+    const created = await aduan(['agency-key', 'create', 'sleman-pupr'], { REDIS_URL: redis.url });
+    const key = created.stdout.trim();
+    const id = /Created agency key (\w+)/.exec(created.stderr)?.[1] as string;
+    const listed = await aduan(['agency-key', 'list'], { REDIS_URL: redis.url });
+    expect(listed.stdout).toMatch(new RegExp(`^${id} +agency +sleman-pupr`, 'm'));
+    expect(listed.stdout).not.toContain(key);
+    expect((await aduan(['agency-key', 'revoke', id], { REDIS_URL: redis.url })).code).toBe(0);
+    const client = new Redis(redis.url);
+    try {
+      expect(await new ApiKeys(client, new Keys()).verify(key)).toBeNull();
+    } finally {
+      client.quit();
+    }
+    expect((await aduan(['agency-key', 'revoke', id], { REDIS_URL: redis.url })).code).toBe(2);
+  });
+
   it('agency-key create refuses an agency that routing.yaml does not know', async () => {
     const r = await aduan(['agency-key', 'create', 'dinas-rahasia'], { REDIS_URL: redis.url });
     expect(r.code).toBe(2);
