@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionLock } from '../../src/channels/whatsapp/session-lock.ts';
+import { Keys } from '../../src/redis/keys.ts';
+import { cleanup, type TestAduan } from '../support/aduan.ts';
+import { FakeWhatsApp } from '../support/fake-whatsapp.ts';
+import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { citizen, startWhatsAppAduan } from '../support/whatsapp-aduan.ts';
+
+describe('one WhatsApp session holder per number', () => {
+  let redis: TestRedis;
+  let a: TestAduan;
+  let b: TestAduan;
+  const world = new FakeWhatsApp();
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    a = await startWhatsAppAduan({ redisUrl: redis.url, world });
+    // The second process shares Redis (same key prefix) and DATA_DIR, as two processes of one deployment.
+    b = await startWhatsAppAduan({ redisUrl: redis.url, world, keyPrefix: a.keyPrefix, dataDir: a.dataDir });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await cleanup(a?.dataDir);
+    await redis?.stop();
+  });
+
+  it('lets one process hold the session; the other stands by, relays its sends, and takes over when the first stops', async () => {
+    await expect.poll(() => [a.whatsapp?.state, b.whatsapp?.state].sort()).toEqual(['qr', 'standby']);
+    const [holder, standby] = a.whatsapp?.state === 'qr' ? [a, b] : [b, a];
+    expect(world.clients).toHaveLength(1);
+    world.scan(world.clients[0] as NonNullable<(typeof world.clients)[0]>);
+    await expect.poll(() => holder.whatsapp?.state).toBe('ready');
+
+    const chat = citizen(world, '6281200000010@c.us');
+    await chat.say('lapor', /Apa yang ingin/);
+    // A send from the standby process (a worker's status update) goes through the holder.
+    await standby.channels.get('whatsapp')?.send(chat.from, [{ text: 'Dari proses lain' }]);
+    await chat.waitFor(/Dari proses lain/);
+    expect(standby.whatsapp?.state).toBe('standby');
+
+    await holder.stop();
+    await expect.poll(() => standby.whatsapp?.state, { timeout: 10_000 }).toBe('ready');
+    // The link on disk was reused: no second QR; the conversation carries on.
+    expect(world.clients.map((c) => c.status)).toEqual(['destroyed', 'ready']);
+    await chat.say('1', /kategori/i);
+    expect(world.textsTo(chat.from).filter((t) => /Apa yang ingin/.test(t))).toHaveLength(1);
+  });
+});
+
+describe('SessionLock', () => {
+  let redis: TestRedis;
+  let a: TestAduan;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    a = await startWhatsAppAduan({
+      redisUrl: redis.url,
+      world: new FakeWhatsApp(),
+      env: { WHATSAPP_ENABLED: 'false' },
+    });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await cleanup(a?.dataDir);
+    await redis?.stop();
+  });
+
+  it('passes to another owner when the holder dies without releasing, and fences the old holder out', async () => {
+    const keys = new Keys(`lock${Date.now()}`);
+    const dead = new SessionLock(a.redis, keys, { ttlMs: 300 });
+    const other = new SessionLock(a.redis, keys, { ttlMs: 300 });
+    expect(await dead.acquire()).toBe(true);
+    expect(await other.acquire()).toBe(false);
+    // The holder "dies": it never renews. After the time to live the other takes over.
+    await expect.poll(() => other.acquire(), { timeout: 5_000, interval: 50 }).toBe(true);
+    expect(other.fence).toBeGreaterThan(dead.fence);
+    await a.redis.rpush(keys.whatsappRelay, 'queued');
+    // The old holder, back from a pause, can neither take relayed messages nor renew.
+    expect(await a.redis.whatsappRelayTake(keys.whatsappLock, keys.whatsappRelay, dead.value, 10)).toEqual(
+      [],
+    );
+    expect(await dead.renew()).toBe(false);
+    expect(await a.redis.whatsappRelayTake(keys.whatsappLock, keys.whatsappRelay, other.value, 10)).toEqual([
+      'queued',
+    ]);
+    await other.release();
+    expect(await a.redis.exists(keys.whatsappLock)).toBe(0);
+  });
+});
