@@ -1,7 +1,10 @@
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiKeys } from './auth/api-keys.ts';
+import { loadWhatsAppLibrary } from './channels/whatsapp/whatsapp-library.ts';
+import { logoutWhatsApp } from './channels/whatsapp/whatsapp-logout.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { loadFlowSet, validateFlowSet } from './flows/loader.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -19,6 +22,8 @@ const USAGE = `Usage: aduan <command>
   agency-key list                      list keys (id, role, agency, created); never the keys themselves
   agency-key revoke ID                 revoke a key by its id
   queues [--failed N]                  job counts per queue and the newest failed jobs (default 10)
+
+  whatsapp logout                      unlink the WhatsApp number (the running holder does it, or this command)
 
 Settings come from the environment; see README.md.`;
 
@@ -105,13 +110,15 @@ async function withServiceRedis<T>(
 
 /** `agency-key list` and `agency-key revoke ID`. */
 async function agencyKeyAdmin(action: 'list' | 'revoke', id: string | undefined): Promise<void> {
-  if (action === 'revoke' && !id) throw new UsageError('agency-key revoke: name the key id (see `agency-key list`)');
+  if (action === 'revoke' && !id)
+    throw new UsageError('agency-key revoke: name the key id (see `agency-key list`)');
   const cfg = config();
   const logger = createLogger('warn', process.stderr);
   await withServiceRedis(cfg, logger, async (redis) => {
     const keys = new ApiKeys(redis, new Keys());
     if (action === 'list') {
-      for (const k of await keys.list()) console.log(`${k.id}  ${k.role.padEnd(11)}  ${(k.agencyId ?? '*').padEnd(24)}  ${k.createdAt}`);
+      for (const k of await keys.list())
+        console.log(`${k.id}  ${k.role.padEnd(11)}  ${(k.agencyId ?? '*').padEnd(24)}  ${k.createdAt}`);
       return;
     }
     if (!(await keys.revoke(id as string))) throw new UsageError(`agency-key revoke: no key with id "${id}"`);
@@ -128,7 +135,9 @@ async function agencyKey(args: string[]): Promise<void> {
   const [action, agency] = positionals;
   if (action === 'list' || action === 'revoke') return agencyKeyAdmin(action, agency);
   if (action !== 'create')
-    throw new UsageError('agency-key: expected `create AGENCY`, `create --coordinator`, `list` or `revoke ID`');
+    throw new UsageError(
+      'agency-key: expected `create AGENCY`, `create --coordinator`, `list` or `revoke ID`',
+    );
   if (!values.coordinator && !agency)
     throw new UsageError(
       'agency-key create: name an AGENCY id (see flows/routing.yaml) or pass --coordinator',
@@ -181,6 +190,27 @@ async function queues(args: string[]): Promise<void> {
   });
 }
 
+async function whatsappCommand(args: string[]): Promise<void> {
+  if (args[0] !== 'logout') throw new UsageError('whatsapp: expected `whatsapp logout`');
+  const cfg = config();
+  const logger = createLogger('warn', process.stderr);
+  const result = await withServiceRedis(cfg, logger, (redis) =>
+    logoutWhatsApp({
+      redis,
+      keys: new Keys(),
+      library: loadWhatsAppLibrary,
+      dataPath: resolve(join(cfg.DATA_DIR, 'whatsapp')),
+      chromiumPath: cfg.WHATSAPP_CHROMIUM_PATH,
+    }),
+  );
+  const said = {
+    logged_out_by_holder: 'Logged out. The running service now shows a new QR code to link a number.',
+    logged_out: 'Logged out; the saved session is removed.',
+    not_linked: 'No linked WhatsApp session was found; nothing to log out.',
+  };
+  console.log(said[result]);
+}
+
 /** Runs the command line; returns the exit code (start keeps running and returns null). */
 export async function main(argv: string[]): Promise<number | null> {
   const [command, ...rest] = argv;
@@ -194,6 +224,9 @@ export async function main(argv: string[]): Promise<number | null> {
         return await flowsCheck(rest.slice(1));
       case 'agency-key':
         await agencyKey(rest);
+        return 0;
+      case 'whatsapp':
+        await whatsappCommand(rest);
         return 0;
       case 'queues':
         await queues(rest);

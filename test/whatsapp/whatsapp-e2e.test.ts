@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logoutWhatsApp } from '../../src/channels/whatsapp/whatsapp-logout.ts';
 import { cleanup, type TestAduan } from '../support/aduan.ts';
 import { FakeLocation, FakeMessageMedia, FakeWhatsApp } from '../support/fake-whatsapp.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
@@ -32,16 +34,17 @@ describe('WhatsApp, against a fake whatsapp-web.js Client', () => {
   it('starts with Debian chromium and LocalAuth under DATA_DIR/whatsapp, shows the QR, and is ready after the scan', async () => {
     await expect.poll(() => app.whatsapp?.state, { timeout: 10_000 }).toBe('qr');
     const client = world.clients[0];
-    expect(client?.options.puppeteer).toMatchObject({
+    if (!client) throw new Error('no WhatsApp client was made');
+    expect(client.options.puppeteer).toMatchObject({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-setuid-sandbox'],
     });
-    expect((client?.options.authStrategy as unknown as { dir: string }).dir).toBe(
+    expect((client.options.authStrategy as unknown as { dir: string }).dir).toBe(
       join(app.dataDir, 'whatsapp', 'session-aduan'),
     );
     const ready = await fetch(`${app.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect((await ready.json()).checks.whatsapp).toBe(false);
+    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks.whatsapp).toBe(false);
 
     // The admin page wants the token, then shows the QR code as an image drawn on the server.
     expect((await fetch(`${app.url}/admin/whatsapp`)).status).toBe(401);
@@ -54,11 +57,11 @@ describe('WhatsApp, against a fake whatsapp-web.js Client', () => {
     expect(html).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]+"/);
     expect(html).not.toMatch(/<script/);
 
-    world.scan(client as NonNullable<typeof client>);
+    world.scan(client);
     await expect.poll(() => app.whatsapp?.state).toBe('ready');
     const after = await fetch(`${app.url}/readyz`);
     expect(after.status).toBe(200);
-    expect((await after.json()).checks.whatsapp).toBe(true);
+    expect(((await after.json()) as { checks: Record<string, boolean> }).checks.whatsapp).toBe(true);
   });
 
   it('takes a whole report: numbered answers, words, a typo, a shared location and a photo the ticket keeps; a status change reaches the chat', async () => {
@@ -163,5 +166,20 @@ describe('WhatsApp, against a fake whatsapp-web.js Client', () => {
     await chat.waitFor(/Pesan selama terputus/);
     // The conversation carries on where it was, without a new QR scan (LocalAuth kept the link).
     await chat.say('aspirasi', /kategori/i);
+  });
+
+  it('logs out when `aduan whatsapp logout` asks, and shows a new QR code', async () => {
+    const result = await logoutWhatsApp({
+      redis: app.redis,
+      keys: app.keys,
+      library: async () => world.library,
+      dataPath: join(app.dataDir, 'whatsapp'),
+      chromiumPath: '/usr/bin/chromium',
+      pollMs: 20,
+      timeoutMs: 10_000,
+    });
+    expect(result).toBe('logged_out_by_holder');
+    expect(existsSync(join(app.dataDir, 'whatsapp', 'session-aduan', 'linked'))).toBe(false);
+    await expect.poll(() => app.whatsapp?.state, { timeout: 10_000 }).toBe('qr');
   });
 });
