@@ -12,6 +12,7 @@ import { ROLES, type Role, startAduan } from './main.ts';
 import { QUEUE } from './queue/queues.ts';
 import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
+import { WebhookSettings } from './webhooks/webhook-settings.ts';
 
 const USAGE = `Usage: aduan <command>
 
@@ -22,6 +23,8 @@ const USAGE = `Usage: aduan <command>
   agency-key list                      list keys (id, role, agency, created); never the keys themselves
   agency-key revoke ID                 revoke a key by its id
   queues [--failed N]                  job counts per queue and the newest failed jobs (default 10)
+  webhook set AGENCY URL               send AGENCY's ticket events to URL, signed (new secret printed once)
+  webhook remove AGENCY                stop sending AGENCY's events; its inbound webhook stops working too
 
   whatsapp logout                      unlink the WhatsApp number (the running holder does it, or this command)
 
@@ -162,6 +165,35 @@ async function agencyKey(args: string[]): Promise<void> {
   console.log(key);
 }
 
+/** `webhook set AGENCY URL` (prints the new secret once) and `webhook remove AGENCY`. */
+async function webhook(args: string[]): Promise<void> {
+  const [action, agency, url] = args;
+  if (!((action === 'set' && agency && url) || (action === 'remove' && agency)))
+    throw new UsageError('webhook: expected `set AGENCY URL` or `remove AGENCY`');
+  const cfg = config();
+  const { routing } = await loadFlowSet(cfg.FLOWS_DIR);
+  // Removing works for an agency routing.yaml no longer lists: its old webhook must be removable.
+  if (action === 'set' && !routing.agencies.some((a) => a.id === agency))
+    throw new UsageError(`webhook: unknown agency "${agency}" (see flows/routing.yaml)`);
+  if (action === 'set' && !URL.canParse(url ?? '')) throw new UsageError('webhook set: URL is not a URL');
+  if (action === 'set' && !/^https?:$/.test(new URL(url as string).protocol))
+    throw new UsageError('webhook set: URL must be http:// or https:// (https outside a private network)');
+  const logger = createLogger('warn', process.stderr);
+  await withServiceRedis(cfg, logger, async (redis) => {
+    const settings = new WebhookSettings(redis, new Keys());
+    if (action === 'remove') {
+      const removed = await settings.remove(agency as string);
+      process.stderr.write(removed ? `Removed the webhook of ${agency}.\n` : `${agency} had no webhook.\n`);
+      return;
+    }
+    const setting = await settings.set(agency as string, url as string);
+    process.stderr.write(
+      `Events of ${agency} now go to ${setting.url}. The signing secret (shown once; give it to the agency, it also signs their status updates):\n`,
+    );
+    console.log(setting.secret);
+  });
+}
+
 async function queues(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { failed: { type: 'string', default: '10' } } });
   const show = Number(values.failed);
@@ -230,6 +262,9 @@ export async function main(argv: string[]): Promise<number | null> {
         return 0;
       case 'queues':
         await queues(rest);
+        return 0;
+      case 'webhook':
+        await webhook(rest);
         return 0;
       case undefined:
       case 'help':

@@ -23,6 +23,8 @@ import { healthRoutes } from './http/health-routes.ts';
 import { webChatRoutes } from './http/webchat-routes.ts';
 import { InboundChain } from './inbound/inbound-chain.ts';
 import { type Logger, setLogHashKey } from './log/logger.ts';
+import { Open311Query } from './open311/open311-query.ts';
+import { open311Routes } from './open311/open311-routes.ts';
 import { openQueues, type Queues, ticketJobId } from './queue/queues.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
@@ -35,6 +37,11 @@ import { TicketQuery } from './tickets/ticket-query.ts';
 import { TicketService } from './tickets/ticket-service.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
 import { WorkingDays } from './tickets/working-days.ts';
+import { inboundHookRoutes } from './webhooks/inbound-hook.ts';
+import { WebhookDelivery } from './webhooks/webhook-delivery.ts';
+import { webhookJobOptions } from './webhooks/webhook-job.ts';
+import { createWebhookPublisher } from './webhooks/webhook-publisher.ts';
+import { WebhookSettings } from './webhooks/webhook-settings.ts';
 
 /** How long requests in flight may take to finish at shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -162,6 +169,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 5, connectionName: 'aduan-queue' });
   producer.on('error', onRedisError('queue'));
   const queues = openQueues(producer, keys.bull);
+  const webhookSettings = new WebhookSettings(redis, keys);
   const service = new TicketService({
     store: tickets,
     routing: () => flows.routing,
@@ -171,6 +179,15 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     enqueueNotification: async (job, jobId) => {
       await queues.notifications.add('notify', job, { jobId });
     },
+    publishEvent: createWebhookPublisher({
+      settings: webhookSettings,
+      enqueue: async (job, jobId) => {
+        await queues.webhooks.add('webhook', job, {
+          ...webhookJobOptions(config.WEBHOOK_RETRY_DELAY_SECONDS * 1000),
+          jobId,
+        });
+      },
+    }),
   });
 
   const channels = new ChannelRegistry().register(new WebChatAdapter(redis, keys));
@@ -255,6 +272,11 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       service,
       channels,
       logger: log,
+      webhooks: new WebhookDelivery({
+        settings: webhookSettings,
+        now: () => new Date(),
+        timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      }),
       // Every minute: idle reminders and expiry, and reports a stopped process left unqueued.
       housekeeping: async (now) => {
         await sweep(now);
@@ -315,7 +337,37 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           requestsPerMinutePerKey: config.API_REQUESTS_PER_MINUTE_PER_KEY,
           now: () => new Date(),
         }),
-        adminApi({ apiKeys, adminToken: config.ADMIN_TOKEN, knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id) }),
+        adminApi({
+          apiKeys,
+          adminToken: config.ADMIN_TOKEN,
+          knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id),
+        }),
+      );
+    }
+    if (runs('api')) {
+      // Agencies' systems: signed status changes in, and Open311 GeoReport v2.
+      routers.push(
+        inboundHookRoutes({
+          settings: webhookSettings,
+          redis,
+          keys,
+          tickets,
+          service,
+          now: () => new Date(),
+        }),
+        open311Routes({
+          routing: () => flows.routing,
+          query: new Open311Query(redis, keys),
+          apiKeys,
+          enqueueTicket: async (job) => {
+            await queues.tickets.add('ticket', job, { jobId: ticketJobId(job.submission.submissionId) });
+          },
+          ticketOfSubmission: (submissionId) => tickets.bySubmission(submissionId),
+          submissionQueued: async (submissionId) =>
+            (await queues.tickets.getJob(ticketJobId(submissionId))) !== undefined,
+          now: () => new Date(),
+          ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
+        }),
       );
     }
     const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });

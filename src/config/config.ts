@@ -72,6 +72,10 @@ export const configSchema = z
       .regex(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/, 'expected dates like 2026-12-24,2026-12-26')
       .transform((v) => v.split(','))
       .default([]),
+    /** First wait before a failed agency webhook is sent again (doubling each time, 14 attempts). */
+    WEBHOOK_RETRY_DELAY_SECONDS: int(1, 3600).default(10),
+    /** How long one webhook delivery may take before it counts as failed. */
+    WEBHOOK_TIMEOUT_SECONDS: int(1, 120).default(10),
     /** Agency API requests per minute per key. */
     API_REQUESTS_PER_MINUTE_PER_KEY: int(1, 1_000_000).default(600),
     /** Key for the hashed chat ids in logs; unset: a random key per process. */

@@ -1,12 +1,15 @@
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import { reporterSchema } from '../tickets/ticket.ts';
+import type { WebhookJob } from '../webhooks/webhook-job.ts';
 
 /** Queue names: a contract with other processes and deployments. */
 export const QUEUE = {
   tickets: 'tickets',
   notifications: 'notifications',
   housekeeping: 'housekeeping',
+  /** Signed deliveries of ticket events to agencies' webhooks. */
+  webhooks: 'webhooks',
 } as const;
 
 const localized = z.enum(['id', 'en']);
@@ -82,6 +85,7 @@ export interface Queues {
   tickets: Queue<TicketJob>;
   notifications: Queue<NotificationJob>;
   housekeeping: Queue;
+  webhooks: Queue<WebhookJob>;
   close(): Promise<void>;
 }
 
@@ -95,12 +99,14 @@ export function openQueues(connection: ConnectionOptions, prefix: string): Queue
     prefix,
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
   });
+  const webhooks = new Queue<WebhookJob>(QUEUE.webhooks, options);
   return {
     tickets,
     notifications,
     housekeeping,
+    webhooks,
     async close() {
-      await Promise.all([tickets.close(), notifications.close(), housekeeping.close()]);
+      await Promise.all([tickets.close(), notifications.close(), housekeeping.close(), webhooks.close()]);
     },
   };
 }

@@ -2,7 +2,10 @@ import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bu
 import { type ChannelRegistry, PermanentDeliveryError } from '../channels/channel.ts';
 import type { Logger } from '../log/logger.ts';
 import { hashId } from '../log/logger.ts';
+import { OPEN311_CHANNEL } from '../open311/open311-submission.ts';
 import type { TicketService } from '../tickets/ticket-service.ts';
+import { type WebhookDelivery, WebhookGoneError } from '../webhooks/webhook-delivery.ts';
+import { type WebhookJob, webhookJobSchema } from '../webhooks/webhook-job.ts';
 import {
   type NotificationJob,
   notificationJobSchema,
@@ -19,7 +22,9 @@ export interface WorkerDeps {
   logger: Logger;
   /** Runs the periodic housekeeping (idle reminders and expiry). */
   housekeeping: (now: Date) => Promise<void>;
-  concurrency?: { tickets?: number; notifications?: number };
+  /** Sends agency webhooks; absent: this process does not work the `webhooks` queue. */
+  webhooks?: WebhookDelivery;
+  concurrency?: { tickets?: number; notifications?: number; webhooks?: number };
 }
 
 /** The running workers of this process. */
@@ -68,6 +73,8 @@ export function startWorkers(deps: WorkerDeps): Workers {
     QUEUE.notifications,
     async (job) => {
       const data = parseOrFail(notificationJobSchema, job);
+      // An Open311 report came from a client system, not a chat: there is no one to send to.
+      if (data.channel === OPEN311_CHANNEL) return { skipped: 'no chat' };
       const adapter = deps.channels.get(data.channel);
       // A channel not configured in this process may be configured in another: retry later.
       if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
@@ -99,6 +106,23 @@ export function startWorkers(deps: WorkerDeps): Workers {
   });
 
   const all = [tickets, notifications, housekeeping];
+  const delivery = deps.webhooks;
+  if (delivery) {
+    const webhooks = new Worker<WebhookJob>(
+      QUEUE.webhooks,
+      async (job) => {
+        const data = parseOrFail(webhookJobSchema, job);
+        try {
+          return await delivery.deliver(data, job.attemptsMade + 1);
+        } catch (err) {
+          if (err instanceof WebhookGoneError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+      },
+      { ...base, concurrency: deps.concurrency?.webhooks ?? 8 },
+    );
+    all.push(webhooks);
+  }
   for (const worker of all) {
     worker.on('failed', (job, err) => {
       log.warn(

@@ -65,6 +65,18 @@ export class Keys {
     return `${this.prefix}:apikeys`;
   }
 
+  /**
+   * An agency's webhook: a hash of `url`, `secret` (stored in the clear: signing needs it) and
+   * `createdAt`. Absent: the agency has no webhook.
+   */
+  webhook(agencyId: string): string {
+    return `${this.prefix}:webhook:${agencyId}`;
+  }
+  /** An inbound webhook signature already used, kept for the replay window so it works once. */
+  webhookSeen(agencyId: string, signature: string): string {
+    return `${this.prefix}:webhook:${agencyId}:seen:${signature}`;
+  }
+
   /** Web chat: the messages sent to one browser chat, a capped stream replayed on reconnect. */
   webOutbox(chatId: string): string {
     return `${this.prefix}:web:outbox:${chatId}`;

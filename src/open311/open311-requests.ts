@@ -1,0 +1,44 @@
+import type { Routing } from '../flows/schema.ts';
+import type { Status } from '../tickets/lifecycle.ts';
+import type { Ticket } from '../tickets/ticket.ts';
+
+/** GeoReport v2 knows two statuses; these of ours count as closed, every other as open. */
+const CLOSED: ReadonlySet<Status> = new Set(['resolved', 'closed', 'archived']);
+
+/** `open` or `closed`, as the spec defines them. */
+export function open311Status(status: Status): 'open' | 'closed' {
+  return CLOSED.has(status) ? 'closed' : 'open';
+}
+
+/** Whether a ticket may appear in public Open311 answers: a confidential (rahasia) one never does. */
+export function isPublic(ticket: Ticket): boolean {
+  return !ticket.confidential;
+}
+
+/**
+ * A ticket as a GeoReport v2 service request. Nothing about the reporter is included, for any
+ * ticket; nor are status notes (written to the reporter, they may name them) or attachments (the
+ * agency API serves those, behind a key).
+ */
+export function toServiceRequest(ticket: Ticket, routing: Routing) {
+  const category = routing.categories.find((c) => c.id === ticket.category);
+  return {
+    service_request_id: ticket.trackingId,
+    status: open311Status(ticket.status),
+    status_notes: null,
+    service_name: category?.label.id ?? ticket.category,
+    service_code: ticket.category,
+    description: ticket.body,
+    agency_responsible: routing.agencies.find((a) => a.id === ticket.agencyId)?.name ?? ticket.agencyId,
+    service_notice: null,
+    requested_datetime: ticket.createdAt,
+    updated_datetime: ticket.updatedAt,
+    expected_datetime: null,
+    address: ticket.location?.address ?? null,
+    address_id: null,
+    zipcode: null,
+    lat: ticket.location?.latitude ?? null,
+    long: ticket.location?.longitude ?? null,
+    media_url: null,
+  };
+}
