@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 
-// --- README "Verifying a delivery" snippet, verbatim -------------------------------------------
+// --- README "Verifying a delivery" snippet, unchanged but for the types ---------------------------
 /** True when `header` (X-Aduan-Signature) signs `rawBody` (a Buffer) with `secret`, within 5 minutes. */
 function verifyAduanSignature(
   secret: string,
