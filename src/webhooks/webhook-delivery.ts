@@ -68,7 +68,8 @@ export class WebhookDelivery {
       });
     } catch (err) {
       // The URL is the agency's and may carry a token: the error names the agency, not the address.
-      throw new WebhookDeliveryError(job.agencyId, null, (err as Error).name || 'network error');
+      const e = err as Error & { cause?: { code?: string } };
+      throw new WebhookDeliveryError(job.agencyId, null, e.cause?.code ?? e.name ?? 'network error');
     }
     // The receiver's answer is not needed; reading it frees the connection.
     await response.arrayBuffer().catch(() => undefined);
