@@ -31,8 +31,11 @@ import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
 import { type ScriptedRedis, withScripts } from './redis/scripts.ts';
 import { createIdleSweeper } from './sessions/idle-sweeper.ts';
+import { rememberRatingAsked } from './sessions/remember-rating.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { closeUnanswered } from './tickets/auto-close.ts';
 import type { DeadlinePolicy } from './tickets/deadlines.ts';
+import { createReporterFollowUp } from './tickets/reporter-follow-up.ts';
 import { TicketQuery } from './tickets/ticket-query.ts';
 import { TicketService } from './tickets/ticket-service.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
@@ -176,6 +179,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     randomBytes: (n) => randomBytes(n),
     resolveAttachments: createAttachmentResolver(attachments, mediaFetchers),
     now: () => new Date(),
+    onRatingAsked: (ticket) => rememberRatingAsked(sessions, ticket),
     enqueueNotification: async (job, jobId) => {
       await queues.notifications.add('notify', job, { jobId });
     },
@@ -254,6 +258,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     newId: () => randomUUID().replaceAll('-', ''),
     timeZone: config.TIMEZONE,
     messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+    followUp: createReporterFollowUp(service, tickets),
   });
 
   const sweep = createIdleSweeper({
@@ -282,6 +287,12 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         await sweep(now);
         const queued = await chain.queuePendingReports(now.getTime() - 30_000);
         if (queued > 0) log.warn({ queued }, 'queued reports left pending by an earlier process');
+        const closed = await closeUnanswered(
+          { redis, keys, store: tickets, service, days: workingDays },
+          config.AUTO_CLOSE_DAYS,
+          now,
+        );
+        if (closed > 0) log.info({ closed }, 'closed resolved reports the reporter did not answer');
       },
     });
     await queues.housekeeping.upsertJobScheduler(

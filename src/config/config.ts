@@ -66,6 +66,8 @@ export const configSchema = z
     DEADLINE_VERIFICATION_DAYS: int(1, 60).default(3),
     DEADLINE_FIRST_RESPONSE_DAYS: int(1, 60).default(5),
     DEADLINE_COMPLETION_DAYS: int(1, 365).default(10),
+    /** Working days after which a resolved report the reporter did not answer is closed. */
+    AUTO_CLOSE_DAYS: int(1, 60).default(10),
     /** Extra days off besides national holidays (cuti bersama, regional holidays): YYYY-MM-DD, comma-separated. */
     EXTRA_HOLIDAYS: z
       .string()

@@ -2,6 +2,7 @@ import type { Flow } from '../flows/flow.ts';
 import { nextStepId } from '../flows/next-step.ts';
 import type { Step } from '../flows/schema.ts';
 import { answerStep, choicePayload, parsePayload } from './answer-step.ts';
+import { followUpOf } from './follow-up.ts';
 import { GLOBAL_PAYLOAD, type GlobalWord, globalWordOf } from './global-words.ts';
 import { matchChoice, normalizeWord } from './match-choice.ts';
 import { t } from './messages.ts';
@@ -106,6 +107,15 @@ class Turn {
     if (inbound.kind === 'start') return this.onStart(inbound.payload);
     const word = globalWordOf(inbound);
     if (word) return this.onGlobal(word);
+    // A typed rating only counts outside a report in progress, where "3" would be an answer.
+    const followUp = followUpOf(inbound, this.flow ? null : this.s.pendingRating, this.s.lang);
+    if (followUp === 'format') return this.say('followUpFormat');
+    if (followUp) {
+      // The caller checks the report is this chat's, carries it out and answers.
+      if (followUp.kind !== 'addToReport') this.s = { ...this.s, pendingRating: null };
+      this.effects.push(followUp);
+      return;
+    }
     if (this.s.overlay && this.onOverlay(inbound)) return;
     const flow = this.flow;
     if (!flow) {

@@ -138,6 +138,15 @@ const MESSAGES = {
   editPick: { id: 'Jawaban mana yang ingin diubah?', en: 'Which answer would you like to change?' },
   skipped: { id: '(dilewati)', en: '(skipped)' },
   files: { id: '{n} berkas', en: '{n} file(s)' },
+  followUpFormat: {
+    id: 'Untuk menambahkan keterangan pada laporan, ketik: *balas ADU-XXXX-XXXX* diikuti keterangan Bapak/Ibu.',
+    en: 'To add information to a report, type: *reply ADU-XXXX-XXXX* followed by your message.',
+  },
+  ratingAsk: {
+    id: 'Bagaimana penilaian Bapak/Ibu atas tindak lanjut laporan *{trackingId}*? Pilih 1 (sangat tidak puas) sampai 5 (sangat puas), atau *Belum selesai* bila masalahnya belum tuntas.',
+    en: 'How would you rate the follow-up of report *{trackingId}*? Choose 1 (very unsatisfied) to 5 (very satisfied), or *Not solved* if the problem remains.',
+  },
+  notSolved: { id: 'Belum selesai', en: 'Not solved' },
   resumeParked: {
     id: 'Mari lanjutkan laporan Bapak/Ibu yang belum selesai.',
     en: "Let's continue your unfinished report.",

@@ -105,6 +105,8 @@ export interface Session {
   reminded: boolean;
   /** Submissions made from this chat, newest last (tracking ids arrive later through notifications). */
   submitted: string[];
+  /** A resolved report whose rating (1–5, or "not solved") this chat was asked for. */
+  pendingRating?: string | null;
 }
 
 /** The report handed to the ticket worker: answers by step id, only those on the path taken. */
@@ -122,7 +124,13 @@ export interface Submission {
  */
 export type Effect =
   | { kind: 'submit'; submission: Submission }
-  | { kind: 'checkStatus'; trackingId: string; lang: Lang };
+  | { kind: 'checkStatus'; trackingId: string; lang: Lang }
+  /** The reporter adds information to an existing report (`balas ADU-… teks`). */
+  | { kind: 'addToReport'; trackingId: string; text: string; lang: Lang }
+  /** The reporter rates the answer to a resolved report (1–5). */
+  | { kind: 'rate'; trackingId: string; rating: number; lang: Lang }
+  /** The reporter says a resolved report is not solved: it is reopened. */
+  | { kind: 'reopen'; trackingId: string; lang: Lang };
 
 /** Everything a turn needs besides the flow and session: the clock and a fresh id, supplied by the caller. */
 export interface TurnContext {

@@ -3,6 +3,7 @@ import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
 import type { IdleChange, PendingReport, SessionStore } from '../sessions/session-store.ts';
+import type { FollowUpEffect } from '../tickets/reporter-follow-up.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
 import type { Reporter } from '../tickets/ticket.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
@@ -35,6 +36,8 @@ export interface InboundChainDeps {
   timeZone: string;
   /** Messages one chat may send per minute; the next one gets a polite notice, the rest are dropped. */
   messagesPerMinute: number;
+  /** Carries out a reporter's follow-up on a report already sent (more information, a rating, "not solved"). */
+  followUp?: (effect: FollowUpEffect, who: { channel: string; chatId: string }) => Promise<Outbound>;
 }
 
 /**
@@ -116,6 +119,14 @@ export class InboundChain {
       for (const report of reports)
         log.info({ submissionId: report.submission.submissionId }, 'report submitted');
       await this.send(channel, chatId, outbound);
+      // Follow-ups change a ticket, so they run only once the turn is saved (a re-run turn must not
+      // add the same information twice); their answers come after the turn's.
+      const followUps = result.effects.filter((e): e is FollowUpEffect => e.kind === 'addToReport' || e.kind === 'rate' || e.kind === 'reopen');
+      if (followUps.length > 0 && this.deps.followUp) {
+        const answers: Outbound[] = [];
+        for (const effect of followUps) answers.push(await this.deps.followUp(effect, { channel, chatId }));
+        await this.send(channel, chatId, answers);
+      }
       // Not awaited: losing this mark only means a redelivered copy would send the replies again.
       if (messageId) this.deps.sessions.markDelivered(chat, messageId).catch(() => undefined);
       return 'handled';

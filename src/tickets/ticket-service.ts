@@ -1,5 +1,7 @@
 import type { ResolveAttachments } from '../attachments/resolve-attachments.ts';
-import type { Outbound } from '../engine/types.ts';
+import { ratingPayload } from '../engine/follow-up.ts';
+import { t } from '../engine/messages.ts';
+import type { Choice, Lang, Outbound } from '../engine/types.ts';
 import { routeReport } from '../flows/routing.ts';
 import type { Routing } from '../flows/schema.ts';
 import type { NotificationJob, TicketJob } from '../queue/queues.ts';
@@ -23,6 +25,8 @@ export interface TicketServiceDeps {
   /** Fetches and stores the report's files (a channel's file ids become files under DATA_DIR). */
   resolveAttachments: ResolveAttachments;
   now: () => Date;
+  /** The reporter was asked to rate a resolved report: their chat should take a typed 1–5 as the answer. */
+  onRatingAsked?: (ticket: Ticket) => Promise<void>;
   /** Told of every recorded event (agency webhooks subscribe here); failures are the subscriber's to retry. */
   publishEvent?: (ticket: Ticket, event: TicketEvent) => Promise<void>;
 }
@@ -224,6 +228,7 @@ export class TicketService {
     to: Status,
     note: string | undefined,
     actor: Actor,
+    options: { rating?: number } = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
     const at = this.deps.now().toISOString();
     const result = await this.deps.store.update(trackingId, (ticket) => {
@@ -232,7 +237,9 @@ export class TicketService {
       assertTransition(ticket.status, to, note);
       const event: Omit<TicketEvent, 'seq'> = { at, actor, type: 'status_changed', from: ticket.status, to };
       if (note?.trim()) event.note = note.trim();
-      return { ticket: { ...ticket, status: to, updatedAt: at }, event };
+      const changed: Ticket = { ...ticket, status: to, updatedAt: at };
+      if (options.rating !== undefined) changed.rating = options.rating;
+      return { ticket: changed, event };
     });
     if (!result) return null;
     // For a retry, the event that made the status is the one to announce: if the first attempt
@@ -242,11 +249,21 @@ export class TicketService {
       (await this.deps.store.events(trackingId)).findLast((e) => e.type === 'status_changed' && e.to === to);
     if (!event) return null;
     const { ticket } = result;
-    await this.notifyReporter(
-      ticket,
-      notificationJobId(trackingId, event.seq),
-      statusNotice(ticket, to, event.note, ticket.reporter.lang),
-    );
+    // The reporter's own act (a rating, "not solved") is answered in their chat; no notice needed.
+    if (actor.kind !== 'reporter') {
+      const lang = ticket.reporter.lang;
+      const notice = statusNotice(ticket, to, event.note, lang);
+      // A resolved report asks the reporter to rate it (or say it is not solved), with buttons.
+      const message =
+        to === 'resolved'
+          ? {
+              text: `${notice.text}\n\n${t(lang, 'ratingAsk', { trackingId })}`,
+              choices: ratingChoices(trackingId, lang),
+            }
+          : notice;
+      await this.notifyReporter(ticket, notificationJobId(trackingId, event.seq), message);
+      if (to === 'resolved' && !ticket.reporterUnreachable) await this.deps.onRatingAsked?.(ticket);
+    }
     if (result.event) await this.publish(ticket, event);
     return { ticket, event };
   }
@@ -276,4 +293,12 @@ export class TicketService {
       jobId,
     );
   }
+}
+
+/** Buttons 1–5 and "not solved" for a resolved report. */
+function ratingChoices(trackingId: string, lang: Lang): Choice[] {
+  return [
+    ...[1, 2, 3, 4, 5].map((n) => ({ payload: ratingPayload(trackingId, n), label: String(n) })),
+    { payload: ratingPayload(trackingId, 'no'), label: t(lang, 'notSolved') },
+  ];
 }

@@ -83,6 +83,8 @@ export const ticketSchema = z.object({
   eventCount: z.number().int(),
   /** The confirmation to the reporter was queued (so a re-run of the job does not queue it again). */
   confirmationQueued: z.boolean(),
+  /** The reporter's rating of the follow-up, 1–5, when they gave one. */
+  rating: z.number().int().min(1).max(5).optional(),
   /** Set when the reporter's chat can no longer be reached (blocked the bot, number gone). */
   reporterUnreachable: z.boolean().default(false),
 });
