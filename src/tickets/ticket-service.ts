@@ -114,7 +114,9 @@ export class TicketService {
       }));
       if (updated) ticket = updated.ticket;
     }
-    if (created) await this.publish(ticket, (await this.deps.store.events(trackingId))[0]);
+    // Published on every run, not only the first: if the first run stopped before publishing, this
+    // one does it; if not, the webhook job id (ticket + event) makes it a no-op.
+    await this.publish(ticket, (await this.deps.store.events(trackingId))[0]);
     return { ticket, created };
   }
 
@@ -264,7 +266,8 @@ export class TicketService {
       await this.notifyReporter(ticket, notificationJobId(trackingId, event.seq), message);
       if (to === 'resolved' && !ticket.reporterUnreachable) await this.deps.onRatingAsked?.(ticket);
     }
-    if (result.event) await this.publish(ticket, event);
+    // Also for a retried request (see above): the webhook job id makes a second publish a no-op.
+    await this.publish(ticket, event);
     return { ticket, event };
   }
 

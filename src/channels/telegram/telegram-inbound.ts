@@ -1,6 +1,9 @@
 import type { Update } from 'grammy/types';
 import type { Inbound } from '../../engine/types.ts';
 
+/** A tracking number as the bot writes it in its messages. */
+const TRACKING_IN_TEXT = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
+
 /** The longest text taken from one Telegram message (Telegram's own limit is 4096). */
 export const MAX_TELEGRAM_TEXT = 4096;
 
@@ -122,6 +125,9 @@ export function updateToInbound(update: Update, botUsername: string): TelegramUp
         chatId,
         messages: commandMessages(update.update_id, command.command, command.args),
       };
+    // A reply to one of the bot's updates about a report adds to that report ("balas ADU-…").
+    const about = message.reply_to_message?.from?.is_bot ? TRACKING_IN_TEXT.exec(message.reply_to_message.text ?? '')?.[0] : undefined;
+    if (about) return one({ kind: 'text', text: `balas ${about} ${message.text}`.slice(0, MAX_TELEGRAM_TEXT) });
     return one({ kind: 'text', text: message.text.slice(0, MAX_TELEGRAM_TEXT) });
   }
   if (message.location) {
