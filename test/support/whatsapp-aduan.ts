@@ -9,20 +9,9 @@ import { createLogger } from '../../src/log/logger.ts';
 import { startAduan } from '../../src/main.ts';
 import { LogCapture, type TestAduan } from './aduan.ts';
 import type { FakeWhatsApp } from './fake-whatsapp.ts';
+import { FAST_WHATSAPP } from './fast-whatsapp.ts';
 
-/** Fast timings: a dead holder is replaced within about a second; no pacing delays. */
-export const FAST_WHATSAPP: Partial<WhatsAppTimings> = {
-  lockTtlMs: 800,
-  renewEveryMs: 200,
-  acquireEveryMs: 100,
-  reconnectBaseMs: 50,
-  reconnectMaxMs: 200,
-  perChatMs: 0,
-  overallMs: 0,
-  jitterMs: 0,
-  relayEveryMs: 50,
-  retryBaseMs: 20,
-};
+export { FAST_WHATSAPP } from './fast-whatsapp.ts';
 
 /** A real Aduan with WHATSAPP_ENABLED, talking to `world` instead of WhatsApp Web. */
 export async function startWhatsAppAduan(options: {

@@ -1,3 +1,7 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionLock } from '../../src/channels/whatsapp/session-lock.ts';
 import { Keys } from '../../src/redis/keys.ts';
@@ -85,5 +89,53 @@ describe('SessionLock', () => {
     ]);
     await other.release();
     expect(await a.redis.exists(keys.whatsappLock)).toBe(0);
+  });
+});
+
+describe('a session holder killed with SIGKILL', () => {
+  let redis: TestRedis;
+  let standby: TestAduan | undefined;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await standby?.stop();
+    await cleanup(standby?.dataDir);
+    await redis?.stop();
+  });
+
+  it('is replaced by a process that was standing by, which reuses the link on disk', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'aduan-wa-kill-'));
+    const keyPrefix = `kill${Date.now()}`;
+    child = spawn('node', ['bin/run-ts.js', 'test/support/whatsapp-holder-process.ts'], {
+      cwd: join(import.meta.dirname, '../..'),
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        REDIS_URL: redis.url,
+        DATA_DIR: dataDir,
+        KEY_PREFIX: keyPrefix,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const holder = child;
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('READY')) resolve();
+      });
+      holder.once('exit', (code) => reject(new Error(`the holder process exited early (${code})`)));
+    });
+
+    const world = new FakeWhatsApp();
+    standby = await startWhatsAppAduan({ redisUrl: redis.url, world, keyPrefix, dataDir });
+    await expect.poll(() => standby?.whatsapp?.state, { timeout: 10_000 }).toBe('standby');
+    expect(world.clients).toHaveLength(0);
+
+    holder.kill('SIGKILL');
+    // No release, no goodbye: the lock runs out and the standby takes over with the saved link.
+    await expect.poll(() => standby?.whatsapp?.state, { timeout: 15_000, interval: 50 }).toBe('ready');
+    expect(world.clients.map((c) => c.status)).toEqual(['ready']);
   });
 });
