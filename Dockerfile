@@ -19,9 +19,13 @@ RUN npm run build
 
 # --- runtime ----------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
-# Debian's redis-server, for the embedded Redis used when REDIS_URL is unset (a few MB).
+# Debian's redis-server, for the embedded Redis used when REDIS_URL is unset (a few MB). With
+# `--build-arg WITH_CHROMIUM=1` also Debian's chromium, which the WhatsApp Web transport drives
+# (several hundred MB, so only for images that run it).
+ARG WITH_CHROMIUM=0
 RUN apt-get update \
   && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server \
+    $([ "$WITH_CHROMIUM" = "1" ] && echo chromium) \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
   HOST=0.0.0.0 \
