@@ -17,15 +17,18 @@ import type { FlowCatalog } from './engine/engine.ts';
 import { watchFlows } from './flows/flow-watcher.ts';
 import { type FlowSet, loadFlowSet } from './flows/loader.ts';
 import { adminApi } from './http/admin-api.ts';
+import { queueDashboardRoutes } from './http/admin-dashboard.ts';
 import { agencyApi } from './http/agency-api.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { metricsRoute } from './http/metrics-route.ts';
 import { webChatRoutes } from './http/webchat-routes.ts';
 import { InboundChain } from './inbound/inbound-chain.ts';
 import { type Logger, setLogHashKey } from './log/logger.ts';
+import { countNotificationFailure, createMetrics } from './observability/metrics.ts';
 import { Open311Query } from './open311/open311-query.ts';
 import { open311Routes } from './open311/open311-routes.ts';
-import { openQueues, type Queues, ticketJobId } from './queue/queues.ts';
+import { openQueues, QUEUE, type Queues, ticketJobId } from './queue/queues.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
@@ -172,6 +175,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 5, connectionName: 'aduan-queue' });
   producer.on('error', onRedisError('queue'));
   const queues = openQueues(producer, keys.bull);
+  const everyQueue = [queues.tickets, queues.notifications, queues.housekeeping, queues.webhooks];
+  const metrics = createMetrics({ redis, keys, queues: everyQueue, logger: log });
   const webhookSettings = new WebhookSettings(redis, keys);
   const service = new TicketService({
     store: tickets,
@@ -259,6 +264,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     timeZone: config.TIMEZONE,
     messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
     followUp: createReporterFollowUp(service, tickets),
+    onTurn: metrics.observeTurn,
   });
 
   const sweep = createIdleSweeper({
@@ -293,6 +299,12 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           now,
         );
         if (closed > 0) log.info({ closed }, 'closed resolved reports the reporter did not answer');
+      },
+      onGaveUp: (queue) => {
+        if (queue !== QUEUE.notifications) return;
+        countNotificationFailure(redis, keys).catch((err: Error) =>
+          log.warn({ error: err.message }, 'could not count a failed notification'),
+        );
       },
     });
     await queues.housekeeping.upsertJobScheduler(
@@ -381,6 +393,12 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         }),
       );
     }
+    // Operations, on every process that serves HTTP: the figures are the deployment's (read from Redis).
+    routers.push(
+      metricsRoute({ registry: metrics.registry, tokens: [config.METRICS_TOKEN, config.ADMIN_TOKEN] }),
+    );
+    if (config.ADMIN_TOKEN)
+      routers.push(queueDashboardRoutes({ queues: everyQueue, adminToken: config.ADMIN_TOKEN }));
     const app = createApp({ routers, serveWebChat: runs('bot'), logger: log });
     server = await new Promise<Server>((ok, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ok(s));

@@ -62,6 +62,8 @@ export const configSchema = z
     /** Messages sent this long before WhatsApp (re)connected are backlog and not answered. */
     WHATSAPP_BACKLOG_MINUTES: int(0, 7 * 24 * 60).default(30),
     ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Reads /metrics and nothing else, so Prometheus need not hold ADMIN_TOKEN. */
+    METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     /** Working days allowed per stage (Permenpan RB 62/2018 defaults). */
     DEADLINE_VERIFICATION_DAYS: int(1, 60).default(3),
     DEADLINE_FIRST_RESPONSE_DAYS: int(1, 60).default(5),

@@ -38,6 +38,8 @@ export interface InboundChainDeps {
   messagesPerMinute: number;
   /** Carries out a reporter's follow-up on a report already sent (more information, a rating, "not solved"). */
   followUp?: (effect: FollowUpEffect, who: { channel: string; chatId: string }) => Promise<Outbound>;
+  /** Told how long each message took and how it ended (`error`: it threw); metrics observe it. */
+  onTurn?: (ms: number, outcome: InboundOutcome | 'error') => void;
 }
 
 /**
@@ -70,6 +72,20 @@ export class InboundChain {
   constructor(private readonly deps: InboundChainDeps) {}
 
   async handle(envelope: InboundEnvelope): Promise<InboundOutcome> {
+    const onTurn = this.deps.onTurn;
+    if (!onTurn) return this.runTurn(envelope);
+    const started = performance.now();
+    try {
+      const outcome = await this.runTurn(envelope);
+      onTurn(performance.now() - started, outcome);
+      return outcome;
+    } catch (err) {
+      onTurn(performance.now() - started, 'error');
+      throw err;
+    }
+  }
+
+  private async runTurn(envelope: InboundEnvelope): Promise<InboundOutcome> {
     const { channel, chatId, messageId, inbound } = envelope;
     const chat = `${channel}:${chatId}`;
     const log = this.deps.logger.child({ chat: hashId(chat), kind: inbound.kind });

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   /** Sends agency webhooks; absent: this process does not work the `webhooks` queue. */
   webhooks?: WebhookDelivery;
   concurrency?: { tickets?: number; notifications?: number; webhooks?: number };
+  /** Told when a job fails for good (a permanent error, or its last retry): metrics count these. */
+  onGaveUp?: (queue: string) => void;
 }
 
 /** The running workers of this process. */
@@ -129,6 +131,8 @@ export function startWorkers(deps: WorkerDeps): Workers {
         { queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, error: err.message },
         'job failed',
       );
+      // `failed` fires for every attempt; only a job with no retry left has finished.
+      if (job?.finishedOn) deps.onGaveUp?.(worker.name);
     });
     worker.on('error', (err) => log.error({ queue: worker.name, error: err.message }, 'worker error'));
   }

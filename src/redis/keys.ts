@@ -119,4 +119,11 @@ export class Keys {
   get heartbeats(): string {
     return `${this.prefix}:heartbeats`;
   }
+  /**
+   * Notifications that failed for good, counted by every worker process: a counter in Redis rather
+   * than in one process's memory, as a `--role worker` process serves no /metrics of its own.
+   */
+  get notificationsFailed(): string {
+    return `${this.prefix}:metrics:notifications-failed`;
+  }
 }

@@ -1,26 +1,12 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { Redis } from 'ioredis';
+import { presentedToken } from '../../http/admin-auth.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { secretsEqual } from '../telegram/telegram-channel.ts';
 import { qrDataUrl } from './whatsapp-qr.ts';
 
 /** The admin page that shows the WhatsApp state and, while a number waits to be linked, its QR code. */
 export const WHATSAPP_ADMIN_PATH = '/admin/whatsapp';
-
-/**
- * The token from `Authorization: Bearer <token>`, or the password of HTTP Basic (any user name):
- * Basic lets an operator open the page in a browser, which asks for it.
- */
-function givenToken(req: Request): string {
-  const header = req.get('authorization') ?? '';
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') return value;
-  if (scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    return decoded.slice(decoded.indexOf(':') + 1);
-  }
-  return '';
-}
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -43,7 +29,7 @@ const STATES: Record<string, string> = {
 export function whatsappAdminRoutes(options: { redis: Redis; keys: Keys; adminToken: string }): Router {
   const router = express.Router();
   router.get(WHATSAPP_ADMIN_PATH, async (req, res) => {
-    if (!secretsEqual(givenToken(req), options.adminToken)) {
+    if (!secretsEqual(presentedToken(req), options.adminToken)) {
       res.set('WWW-Authenticate', 'Basic realm="Aduan admin", charset="UTF-8"');
       res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing admin token.' } });
       return;
