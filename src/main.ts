@@ -21,6 +21,7 @@ import { queueDashboardRoutes } from './http/admin-dashboard.ts';
 import { agencyApi } from './http/agency-api.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { inboxRoutes } from './http/inbox-routes.ts';
 import { metricsRoute } from './http/metrics-route.ts';
 import { webChatRoutes } from './http/webchat-routes.ts';
 import { InboundChain } from './inbound/inbound-chain.ts';
@@ -365,6 +366,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           adminToken: config.ADMIN_TOKEN,
           knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id),
         }),
+        // The agency inbox page lives with the API it calls, so an api-only process serves it too.
+        inboxRoutes({ routing: () => flows.routing, timeZone: config.TIMEZONE }),
       );
     }
     if (runs('api')) {

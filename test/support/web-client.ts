@@ -139,6 +139,7 @@ export const TRACKING_RE = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
 export async function fillReport(
   client: WebChatClient,
   title = 'Lampu jalan mati di Jalan Kaliurang',
+  body = 'Sudah dua minggu lampu penerangan jalan di depan pasar mati total, jalan gelap dan rawan.',
 ): Promise<void> {
   const steps: [string, RegExp][] = [
     ['lapor', /Apa yang ingin/],
@@ -146,10 +147,7 @@ export async function fillReport(
     ['Jalan', /kabupaten\/kota/i],
     ['sleman', /judul/i],
     [title, /jelaskan/i],
-    [
-      'Sudah dua minggu lampu penerangan jalan di depan pasar mati total, jalan gelap dan rawan.',
-      /tanggal|kapan/i,
-    ],
+    [body, /tanggal|kapan/i],
     ['kemarin', /lokasi|alamat/i],
     ['Jalan Kaliurang km 7, Sleman', /foto|dokumen|lampir/i],
     ['lewati', /anonim/i],
@@ -165,9 +163,14 @@ export async function fillReport(
 }
 
 /** Fills a report (see `fillReport`), sends it, and returns the tracking number the bot gives. */
-export async function completeReport(client: WebChatClient, title?: string): Promise<string> {
-  await fillReport(client, title);
+export async function completeReport(client: WebChatClient, title?: string, body?: string): Promise<string> {
+  await fillReport(client, title, body);
+  // Only a message after this press: a client's earlier report has a tracking number too.
+  const before = client.received.length;
   await client.press('Kirim laporan');
-  const confirmation = await client.waitFor(TRACKING_RE, 30_000);
+  const confirmation = await client.waitFor(
+    (m) => client.received.indexOf(m) >= before && TRACKING_RE.test(m.text),
+    30_000,
+  );
   return TRACKING_RE.exec(confirmation.text)?.[0] as string;
 }

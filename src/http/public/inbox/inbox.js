@@ -1,0 +1,827 @@
+// Aduan agency inbox. No HTML parsing anywhere: titles, bodies, notes and replies are citizens' and operators'
+// words, so every string reaches the page through textContent (or an attribute the browser does not run).
+
+const KEY_STORE = 'aduan.inbox.key';
+const PAGE_SIZE = 25;
+const TRACKING_RE = /^ADU-[2-9A-Y]{4}-[2-9A-Y]{4}$/;
+
+const $ = (id) => document.getElementById(id);
+
+// Storage: sessionStorage, not localStorage — an office computer is shared, and a key must not outlive
+// the tab. It can throw (storage disabled): then the key lives in this page only.
+const memory = new Map();
+let store = {
+  getItem: (k) => memory.get(k) ?? null,
+  setItem: (k, v) => memory.set(k, v),
+  removeItem: (k) => memory.delete(k),
+};
+try {
+  sessionStorage.getItem(KEY_STORE);
+  store = sessionStorage;
+} catch {
+  // keep the in-memory store
+}
+
+/** Lookups from /inbox/meta.json: statuses (label, next, noteRequired), categories, regions, agencies. */
+const meta = { statuses: new Map(), categories: new Map(), regions: new Map(), agencies: new Map() };
+let dateFormat = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeStyle: 'short' });
+let shortDate = new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'short' });
+
+const state = {
+  key: null,
+  items: [],
+  next: null,
+  /** Bumped by every list request, so a slow answer to an old filter cannot overwrite a new one. */
+  listGen: 0,
+  detailGen: 0,
+  /** The ticket open in the detail pane (the API's view), or null. */
+  ticket: null,
+};
+
+// Rendering helpers
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+const statusLabel = (id) => meta.statuses.get(id)?.label ?? id;
+const labelOf = (map, id) => (id ? (map.get(id) ?? id) : '—');
+const formatDate = (iso) => (iso ? dateFormat.format(new Date(iso)) : '—');
+const calendarDay = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeZone: 'UTC' });
+/** A day without a time (a deadline, an incident date): 'YYYY-MM-DD' read as that day, in no zone. */
+const formatDay = (day) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(day) ? calendarDay.format(new Date(`${day}T00:00:00Z`)) : day;
+
+let announceTimer = 0;
+/** Says what an action did, in the live region (screen readers) and the bar (everyone). */
+function announce(text, kind = 'ok') {
+  const node = $('announce');
+  clearTimeout(announceTimer);
+  node.className = `announce ${kind}`;
+  // Emptied first so the same message twice is announced twice.
+  node.textContent = '';
+  setTimeout(() => {
+    node.textContent = text;
+  }, 30);
+  if (kind === 'ok') announceTimer = setTimeout(() => (node.textContent = ''), 8000);
+}
+
+// The API
+
+class ApiFailure extends Error {
+  constructor(status, code, field) {
+    super(code);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Calls the agency API with the key; JSON in and out. A 401 signs out (the key was revoked). */
+async function api(path, { method = 'GET', body, key = state.key } = {}) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiFailure(0, 'network');
+  }
+  if (res.ok) return res;
+  const error = (await res.json().catch(() => null))?.error ?? {};
+  const failure = new ApiFailure(res.status, error.code ?? 'error', error.field);
+  if (res.status === 401 && key === state.key && state.key) {
+    signOut('Kunci API tidak berlaku lagi (mungkin dicabut). Silakan masuk kembali.');
+  }
+  throw failure;
+}
+
+/** The operator-facing sentence for a failed request. */
+function explain(failure) {
+  if (!(failure instanceof ApiFailure)) return 'Terjadi kesalahan tak terduga. Muat ulang halaman ini.';
+  switch (failure.status) {
+    case 0:
+      return 'Server tidak dapat dihubungi. Periksa koneksi, lalu coba lagi.';
+    case 401:
+      return 'Kunci API tidak dikenal atau sudah dicabut. Periksa kembali kunci Anda.';
+    case 403:
+      return 'Kunci ini tidak berwenang melakukan tindakan tersebut.';
+    case 404:
+      return 'Laporan tidak ditemukan, atau bukan wewenang instansi Anda.';
+    case 409:
+      return failure.code === 'note_required'
+        ? 'Catatan wajib diisi untuk status ini.'
+        : 'Perubahan status ini tidak diizinkan dari status sekarang; laporan telah dimuat ulang.';
+    case 429:
+      return 'Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.';
+    default:
+      return failure.status >= 500
+        ? 'Server sedang bermasalah. Coba lagi sebentar lagi.'
+        : 'Isian tidak dapat diterima. Periksa kembali, lalu coba lagi.';
+  }
+}
+
+// Sign-in and sign-out
+
+function show(view) {
+  const signedIn = view === 'inbox';
+  $('signin-view').hidden = signedIn;
+  $('inbox-view').hidden = !signedIn;
+  $('sign-out').hidden = !signedIn;
+  $('summary').hidden = !signedIn;
+}
+
+/** Checks a key against the API (stats: cheap, scoped to the key) and, if it works, opens the inbox. */
+async function signIn(key) {
+  const stats = await (await api('/api/v1/stats', { key })).json();
+  state.key = key;
+  store.setItem(KEY_STORE, key);
+  renderSummary(stats);
+  show('inbox');
+  await loadList();
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  if (TRACKING_RE.test(wanted)) await openTicket(wanted, { focus: 'heading' });
+  else $('tickets').querySelector('button')?.focus();
+}
+
+function signOut(message) {
+  store.removeItem(KEY_STORE);
+  state.key = null;
+  state.items = [];
+  state.next = null;
+  state.listGen++;
+  state.detailGen++;
+  closeTicket();
+  $('tickets').replaceChildren();
+  $('key').value = '';
+  history.replaceState(null, '', location.pathname);
+  show('signin');
+  $('signin-error').textContent = message ?? '';
+  announce(message ?? 'Anda telah keluar.', message ? 'error' : 'ok');
+  $('key').focus();
+}
+
+function renderSummary(stats) {
+  const parts = [`${stats.total} laporan`];
+  const open = stats.total - (stats.byStatus.closed ?? 0) - (stats.byStatus.archived ?? 0);
+  parts.push(`${open} terbuka`);
+  parts.push(`${stats.overdue} lewat tenggat`);
+  $('summary').textContent = parts.join(' · ');
+  $('summary').classList.toggle('alert', stats.overdue > 0);
+}
+
+async function refreshSummary() {
+  try {
+    renderSummary(await (await api('/api/v1/stats')).json());
+  } catch {
+    // The summary is a convenience; the list and the actions report their own failures.
+  }
+}
+
+// The list
+
+function filterQuery() {
+  const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if ($('f-status').value) q.set('status', $('f-status').value);
+  if ($('f-category').value) q.set('category', $('f-category').value);
+  if ($('f-overdue').checked) q.set('overdue', 'true');
+  return q;
+}
+
+/** Loads the first page (`more`: the next page) of tickets for the current filters. */
+async function loadList({ more = false } = {}) {
+  const gen = ++state.listGen;
+  const q = filterQuery();
+  if (more && state.next) q.set('cursor', state.next);
+  $('list-state').textContent = 'Memuat…';
+  $('tickets').setAttribute('aria-busy', 'true');
+  try {
+    const page = await (await api(`/api/v1/tickets?${q}`)).json();
+    if (gen !== state.listGen) return [];
+    state.items = more ? [...state.items, ...page.items] : page.items;
+    state.next = page.next;
+    renderList();
+    return page.items;
+  } catch (err) {
+    if (gen === state.listGen) {
+      $('list-state').textContent = explain(err);
+      if (state.key) announce(explain(err), 'error');
+    }
+    return [];
+  } finally {
+    if (gen === state.listGen) $('tickets').removeAttribute('aria-busy');
+  }
+}
+
+function renderList() {
+  const list = $('tickets');
+  list.replaceChildren(...state.items.map(renderRow));
+  const n = state.items.length;
+  $('list-state').textContent =
+    n === 0
+      ? 'Tidak ada laporan yang cocok dengan saringan ini.'
+      : `${n} laporan ditampilkan${state.next ? ' (masih ada lagi)' : ''}`;
+  $('more').hidden = !state.next;
+  markCurrent();
+}
+
+function renderRow(item) {
+  const li = el('li');
+  const row = el('button', 'row');
+  row.type = 'button';
+  row.dataset.id = item.trackingId;
+  const top = el('span', 'row-top');
+  top.append(
+    el('span', 'mono', item.trackingId),
+    el('span', `badge s-${item.status}`, statusLabel(item.status)),
+  );
+  if (item.deadlines?.overdue) top.append(el('span', 'badge overdue', 'Lewat tenggat'));
+  const sub = [labelOf(meta.categories, item.category), labelOf(meta.regions, item.region)].join(' · ');
+  const bottom = el('span', 'row-sub');
+  bottom.append(el('span', null, sub), el('time', null, shortDate.format(new Date(item.createdAt))));
+  row.append(top, el('span', 'row-title', item.title), bottom);
+  row.addEventListener('click', () => openTicket(item.trackingId, { focus: 'heading' }));
+  li.append(row);
+  return li;
+}
+
+/** Marks the open ticket's row (aria-current), so it stays findable by sight and by screen reader. */
+function markCurrent() {
+  for (const row of $('tickets').querySelectorAll('button.row')) {
+    if (row.dataset.id === state.ticket?.trackingId) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+  }
+}
+
+/** Keeps the list's copy of a ticket in step after an action, without reloading the list. */
+function updateRow(ticket) {
+  const i = state.items.findIndex((t) => t.trackingId === ticket.trackingId);
+  if (i < 0) return;
+  state.items[i] = { ...state.items[i], status: ticket.status, deadlines: ticket.deadlines };
+  const old = $('tickets').children[i];
+  const hadFocus = old?.contains(document.activeElement);
+  const fresh = renderRow(state.items[i]);
+  old?.replaceWith(fresh);
+  markCurrent();
+  if (hadFocus) fresh.querySelector('button')?.focus();
+}
+
+// One ticket
+
+function closeTicket() {
+  state.ticket = null;
+  $('ticket').hidden = true;
+  $('detail-empty').hidden = false;
+}
+
+/**
+ * Opens a ticket in the detail pane. `focus`: 'heading' moves focus to its title (opened on purpose),
+ * 'row' leaves it on its list row (moving through the list with j/k), anything else leaves focus alone.
+ */
+async function openTicket(trackingId, { focus } = {}) {
+  const gen = ++state.detailGen;
+  $('detail').setAttribute('aria-busy', 'true');
+  try {
+    const ticket = await (await api(`/api/v1/tickets/${encodeURIComponent(trackingId)}`)).json();
+    if (gen !== state.detailGen) return;
+    renderTicket(ticket);
+    history.replaceState(null, '', `#${ticket.trackingId}`);
+    if (focus === 'heading') $('t-title').focus();
+    if (focus === 'row') rowOf(ticket.trackingId)?.focus();
+  } catch (err) {
+    if (gen === state.detailGen && state.key) announce(explain(err), 'error');
+  } finally {
+    if (gen === state.detailGen) $('detail').removeAttribute('aria-busy');
+  }
+}
+
+const rowOf = (id) => [...$('tickets').querySelectorAll('button.row')].find((b) => b.dataset.id === id);
+
+function renderTicket(t) {
+  const changed = state.ticket?.trackingId !== t.trackingId;
+  state.ticket = t;
+  $('detail-empty').hidden = true;
+  $('ticket').hidden = false;
+  $('t-id').textContent = t.trackingId;
+  const status = $('t-status');
+  status.textContent = statusLabel(t.status);
+  status.className = `badge s-${t.status}`;
+  $('t-overdue').hidden = !t.deadlines?.overdue;
+  $('t-anonymous').hidden = !t.anonymous;
+  $('t-confidential').hidden = !t.confidential;
+  $('t-title').textContent = t.title;
+  $('t-body').textContent = t.body;
+  renderMeta(t);
+  renderAttachments(t);
+  renderDeadlines(t.deadlines);
+  renderHistory(t.history);
+  renderStatusForm(t.status);
+  if (changed) {
+    // Drafts belong to the ticket they were written for.
+    for (const id of ['s-note', 'r-message', 'n-note']) $(id).value = '';
+    for (const id of ['s-error', 'r-error', 'n-error']) clearError(id);
+    $('ticket').scrollTop = 0;
+    $('detail').scrollTop = 0;
+  }
+  markCurrent();
+}
+
+const TYPES = {
+  pengaduan: 'Pengaduan',
+  aspirasi: 'Aspirasi',
+  permintaan_informasi: 'Permintaan informasi',
+};
+const CHANNELS = { web: 'Web chat', telegram: 'Telegram', whatsapp: 'WhatsApp', open311: 'Open311' };
+
+function renderMeta(t) {
+  const rows = [
+    ['Jenis', TYPES[t.type] ?? t.type],
+    ['Kategori', labelOf(meta.categories, t.category)],
+    ['Wilayah', labelOf(meta.regions, t.region)],
+    ['Instansi', labelOf(meta.agencies, t.agencyId), 'span2'],
+    ['Diterima', formatDate(t.createdAt)],
+    ['Diperbarui', formatDate(t.updatedAt)],
+  ];
+  if (t.incidentDate) rows.push(['Tanggal kejadian', formatDay(t.incidentDate)]);
+  const reporter = t.reporter
+    ? `${CHANNELS[t.reporter.channel] ?? t.reporter.channel}${t.reporter.reachable === false ? ' (tidak dapat dihubungi)' : ''}`
+    : 'Anonim — identitas tidak ditampilkan';
+  rows.push(['Pelapor', reporter]);
+  if (t.rating) rows.push(['Penilaian pelapor', `${t.rating} dari 5`]);
+  const dl = $('t-meta');
+  dl.replaceChildren();
+  for (const [term, value, className] of rows) {
+    // Agency names run long ("Dinas Pekerjaan Umum, Perumahan dan …"): they get two columns.
+    const div = el('div', className);
+    div.append(el('dt', null, term), el('dd', null, value));
+    dl.append(div);
+  }
+  if (t.location) dl.append(locationRow(t.location));
+}
+
+function locationRow(location) {
+  const div = el('div', 'wide');
+  const dd = el('dd');
+  if (location.address) dd.append(el('span', null, location.address));
+  const { latitude: lat, longitude: lon } = location;
+  if (Number.isFinite(lat) && Number.isFinite(lon)) {
+    // Built from two numbers only, so the link cannot carry anything the reporter typed.
+    const a = el('a', 'map', `${lat.toFixed(5)}, ${lon.toFixed(5)} (peta)`);
+    a.href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    if (location.address) dd.append(' · ');
+    dd.append(a);
+  }
+  div.append(el('dt', null, 'Lokasi'), dd);
+  return div;
+}
+
+function formatSize(bytes) {
+  if (bytes == null) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const KINDS = { 'image/jpeg': 'Foto JPEG', 'image/png': 'Gambar PNG', 'application/pdf': 'Dokumen PDF' };
+
+function renderAttachments(t) {
+  const list = $('t-attachments');
+  list.replaceChildren(
+    ...t.attachments.map((a) => {
+      const li = el('li');
+      const b = el('button', 'file', `Unduh lampiran ${a.index + 1}`);
+      b.type = 'button';
+      b.addEventListener('click', () => download(t.trackingId, a, b));
+      const info = [KINDS[a.mimeType] ?? a.mimeType, formatSize(a.size), a.fileName].filter(Boolean);
+      li.append(b, el('span', 'hint', info.join(' · ')));
+      return li;
+    }),
+  );
+  const rejected = t.rejectedAttachments ?? [];
+  $('t-rejected').replaceChildren(
+    ...rejected.map((r) => el('li', 'hint', `Tidak tersimpan: ${r.fileName ?? r.mimeType} (${r.reason})`)),
+  );
+  if (t.attachments.length === 0 && rejected.length === 0)
+    list.append(el('li', 'hint', 'Tidak ada lampiran.'));
+}
+
+/**
+ * Downloads an attachment. A plain link cannot carry the Bearer header, so the file is fetched with
+ * it and handed to the browser as a blob. The server sends it as a download with a checked type; it is
+ * never shown inside this page.
+ */
+async function download(trackingId, attachment, button) {
+  button.disabled = true;
+  try {
+    const res = await api(attachment.url);
+    const blob = await res.blob();
+    const name =
+      /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ??
+      `${trackingId}-${attachment.index + 1}`;
+    const url = URL.createObjectURL(blob);
+    const a = el('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    // Revoked a little later: the download starts asynchronously.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    announce(`Lampiran ${attachment.index + 1} diunduh (${name}).`);
+  } catch (err) {
+    announce(explain(err), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const STAGES = [
+  ['verification', 'Verifikasi & penerusan'],
+  ['firstResponse', 'Tanggapan pertama'],
+  ['completion', 'Penyelesaian'],
+];
+
+function renderDeadlines(deadlines) {
+  $('t-deadlines').replaceChildren(
+    ...STAGES.map(([key, label]) => {
+      const d = deadlines?.[key];
+      let stateText = 'Belum berlaku';
+      let stateClass = 'muted';
+      if (d?.overdue) [stateText, stateClass] = ['Lewat tenggat', 'late'];
+      else if (d?.metAt) [stateText, stateClass] = [`Terpenuhi ${formatDate(d.metAt)}`, 'met'];
+      else if (d) [stateText, stateClass] = ['Berjalan', 'open'];
+      const li = el('li', `stage ${stateClass}`);
+      // A deadline is a working day: due by its end, so it is shown without a time.
+      li.append(
+        el('span', 'stage-name', label),
+        el('span', 'stage-due', d ? `Batas ${formatDay(d.due)}` : '—'),
+        el('span', 'state', stateText),
+      );
+      return li;
+    }),
+  );
+}
+
+const ACTORS = { system: 'Sistem', reporter: 'Pelapor', coordinator: 'Koordinator' };
+
+function actorName(actor) {
+  if (actor.kind === 'agency') return labelOf(meta.agencies, actor.id);
+  return ACTORS[actor.kind] ?? actor.kind;
+}
+
+/** What one event says: a heading and, for a note, who may read it. */
+function describe(event) {
+  switch (event.type) {
+    case 'created':
+      return { what: 'Laporan diterima' };
+    case 'status_changed':
+      return {
+        what: `Status: ${statusLabel(event.from)} → ${statusLabel(event.to)}`,
+        noteLabel: 'Catatan untuk pelapor',
+      };
+    case 'reply':
+      return { what: 'Balasan kepada pelapor' };
+    case 'reporter_message':
+      return { what: 'Tambahan dari pelapor' };
+    case 'note':
+      return { what: 'Catatan internal', internal: true };
+    case 'rerouted':
+      return {
+        what: `Disposisi: ${labelOf(meta.agencies, event.fromAgencyId)} → ${labelOf(meta.agencies, event.agencyId)}`,
+      };
+    case 'delivery_failed':
+      return { what: 'Pemberitahuan ke pelapor gagal terkirim', warn: true };
+    default:
+      return { what: event.type };
+  }
+}
+
+function renderHistory(events) {
+  $('t-history').replaceChildren(
+    ...[...events].reverse().map((event) => {
+      const d = describe(event);
+      const li = el('li', `event e-${event.type}${d.internal ? ' internal' : ''}${d.warn ? ' warn' : ''}`);
+      const head = el('p', 'event-head');
+      const time = el('time', null, formatDate(event.at));
+      time.dateTime = event.at;
+      head.append(el('strong', null, d.what));
+      if (d.internal) head.append(el('span', 'badge internal-tag', 'Internal — tidak terlihat oleh pelapor'));
+      head.append(time);
+      li.append(head, el('p', 'actor', actorName(event.actor)));
+      if (event.note) {
+        const note = el('p', 'prose');
+        if (d.noteLabel) note.append(el('span', 'hint', `${d.noteLabel}: `));
+        note.append(event.note);
+        li.append(note);
+      }
+      return li;
+    }),
+  );
+}
+
+function renderStatusForm(current) {
+  const next = meta.statuses.get(current)?.next ?? [];
+  const select = $('s-status');
+  const keep = select.value;
+  select.replaceChildren(
+    el('option', null, next.length ? 'Pilih status…' : '—'),
+    ...next.map((id) => {
+      const o = el('option', null, statusLabel(id));
+      o.value = id;
+      return o;
+    }),
+  );
+  select.firstChild.value = '';
+  if (next.includes(keep)) select.value = keep;
+  const final = next.length === 0;
+  $('s-final').hidden = !final;
+  for (const node of $('status-form').elements) node.disabled = final;
+  syncNoteRequirement();
+}
+
+/** A note is required for some targets (on hold, archived): the label and the field say so. */
+function syncNoteRequirement() {
+  const required = meta.statuses.get($('s-status').value)?.noteRequired ?? false;
+  $('s-note').required = required;
+  $('s-note-need').textContent = required ? '(wajib: jelaskan alasannya)' : '(opsional)';
+  $('s-note-need').classList.toggle('required', required);
+}
+
+// Actions
+
+function setError(id, fieldId, text) {
+  $(id).textContent = text;
+  $(fieldId)?.setAttribute('aria-invalid', 'true');
+}
+
+function clearError(id) {
+  $(id).textContent = '';
+  for (const field of $(id).closest('form').querySelectorAll('[aria-invalid]'))
+    field.removeAttribute('aria-invalid');
+}
+
+/**
+ * Runs one action from a form: disables it while the request runs (no double submit), shows the
+ * updated ticket from the answer, announces the result, and puts focus where the operator goes next.
+ */
+async function act(form, errorId, run) {
+  if (form.getAttribute('aria-busy') === 'true' || !state.ticket) return;
+  clearError(errorId);
+  const controls = [...form.elements].filter((c) => !c.disabled);
+  form.setAttribute('aria-busy', 'true');
+  for (const c of controls) c.disabled = true;
+  const trackingId = state.ticket.trackingId;
+  try {
+    const res = await run(trackingId);
+    const ticket = await res.json();
+    for (const c of controls) c.disabled = false;
+    if (state.ticket?.trackingId === trackingId) renderTicket(ticket);
+    updateRow(ticket);
+    void refreshSummary();
+    return true;
+  } catch (err) {
+    for (const c of controls) c.disabled = false;
+    if (!state.key) return false;
+    const message = explain(err);
+    const field = err instanceof ApiFailure && err.field ? form.elements.namedItem(err.field) : null;
+    setError(errorId, field?.id, message);
+    announce(message, 'error');
+    // Someone else may have moved the ticket: show what it is now, and the transitions it allows now.
+    if (err instanceof ApiFailure && err.code === 'transition_not_allowed') await openTicket(trackingId);
+    (field ?? form.querySelector('select, textarea'))?.focus();
+    return false;
+  } finally {
+    form.removeAttribute('aria-busy');
+  }
+}
+
+function onStatusSubmit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const status = $('s-status').value;
+  const note = $('s-note').value.trim();
+  if (!status) {
+    setError('s-error', 's-status', 'Pilih status baru terlebih dahulu.');
+    $('s-status').focus();
+    return;
+  }
+  if ($('s-note').required && !note) {
+    setError('s-error', 's-note', `Catatan wajib diisi untuk status "${statusLabel(status)}".`);
+    $('s-note').focus();
+    return;
+  }
+  void act(form, 's-error', (id) =>
+    api(`/api/v1/tickets/${id}/status`, { method: 'POST', body: { status, ...(note ? { note } : {}) } }),
+  ).then((ok) => {
+    if (!ok) return;
+    $('s-note').value = '';
+    announce(`Status diubah menjadi "${statusLabel(status)}". Pelapor diberi tahu.`);
+    // The next transition is the likely next step; a final status has none, so back to the ticket.
+    if ($('s-status').disabled) $('t-title').focus();
+    else $('s-status').focus();
+  });
+}
+
+function onTextSubmit(fieldId, errorId, path, bodyKey, emptyText, doneText) {
+  return (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const text = $(fieldId).value.trim();
+    if (!text) {
+      setError(errorId, fieldId, emptyText);
+      $(fieldId).focus();
+      return;
+    }
+    void act(form, errorId, (id) =>
+      api(`/api/v1/tickets/${id}/${path}`, { method: 'POST', body: { [bodyKey]: text } }),
+    ).then((ok) => {
+      if (!ok) return;
+      $(fieldId).value = '';
+      announce(doneText);
+      $(fieldId).focus();
+    });
+  };
+}
+
+// Keyboard: j/k (or ↓/↑ on the list) move through tickets, r reloads, b goes to the reply field.
+
+function isTyping(target) {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))
+  );
+}
+
+function move(delta) {
+  const rows = [...$('tickets').querySelectorAll('button.row')];
+  if (rows.length === 0) return;
+  const from = rows.findIndex(
+    (r) => r === document.activeElement || r.dataset.id === state.ticket?.trackingId,
+  );
+  const to = rows[Math.min(rows.length - 1, Math.max(0, from < 0 ? 0 : from + delta))];
+  if (!to) return;
+  to.focus();
+  to.scrollIntoView({ block: 'nearest' });
+  if (to.dataset.id !== state.ticket?.trackingId) void openTicket(to.dataset.id, { focus: 'row' });
+}
+
+function onKey(event) {
+  if ($('inbox-view').hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+  const onRow = event.target instanceof HTMLElement && event.target.matches('button.row');
+  if (onRow && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
+    event.preventDefault();
+    move(event.key === 'ArrowDown' ? 1 : -1);
+    return;
+  }
+  if (isTyping(event.target)) return;
+  const actions = {
+    j: () => move(1),
+    k: () => move(-1),
+    r: () => reload(),
+    b: () => state.ticket && $('r-message').focus(),
+  };
+  const action = actions[event.key.toLowerCase()];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+}
+
+async function reload() {
+  await loadList();
+  void refreshSummary();
+  if (state.ticket) await openTicket(state.ticket.trackingId);
+  announce('Daftar dimuat ulang.');
+}
+
+// Start
+
+async function loadMeta() {
+  const res = await fetch('meta.json', { cache: 'no-cache' });
+  if (!res.ok) throw new Error(`meta.json: ${res.status}`);
+  const m = await res.json();
+  for (const s of m.statuses) meta.statuses.set(s.id, s);
+  for (const c of m.categories) meta.categories.set(c.id, c.label);
+  for (const r of m.regions) meta.regions.set(r.id, r.label);
+  for (const a of m.agencies) meta.agencies.set(a.id, a.label);
+  dateFormat = new Intl.DateTimeFormat('id-ID', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: m.timeZone,
+  });
+  shortDate = new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'short', timeZone: m.timeZone });
+  const options = (map) =>
+    [...map].map(([id, label]) => {
+      const o = el('option', null, typeof label === 'string' ? label : label.label);
+      o.value = id;
+      return o;
+    });
+  $('f-status').append(...options(meta.statuses));
+  $('f-category').append(...options(meta.categories));
+}
+
+function wire() {
+  $('signin').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const key = $('key').value.trim();
+    const error = $('signin-error');
+    error.textContent = '';
+    $('key').removeAttribute('aria-invalid');
+    if (!key) {
+      error.textContent = 'Tempelkan kunci API instansi Anda.';
+      $('key').setAttribute('aria-invalid', 'true');
+      $('key').focus();
+      return;
+    }
+    const submit = event.currentTarget.querySelector('button');
+    submit.disabled = true;
+    try {
+      await signIn(key);
+      announce('Anda telah masuk.');
+    } catch (err) {
+      error.textContent = explain(err);
+      $('key').setAttribute('aria-invalid', 'true');
+      $('key').select();
+      $('key').focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  $('sign-out').addEventListener('click', () => signOut());
+  $('filters').addEventListener('change', () => void loadList());
+  $('filters').addEventListener('submit', (event) => event.preventDefault());
+  $('refresh').addEventListener('click', () => void reload());
+  $('more').addEventListener('click', async () => {
+    const before = state.items.length;
+    const added = await loadList({ more: true });
+    // Keyboard users carry on from the first ticket that just arrived.
+    $('tickets').querySelectorAll('button.row')[before]?.focus();
+    if (added.length) announce(`${added.length} laporan lagi dimuat.`);
+  });
+  $('status-form').addEventListener('submit', onStatusSubmit);
+  $('s-status').addEventListener('change', () => {
+    clearError('s-error');
+    syncNoteRequirement();
+  });
+  $('reply-form').addEventListener(
+    'submit',
+    onTextSubmit(
+      'r-message',
+      'r-error',
+      'replies',
+      'message',
+      'Tulis pesan balasan terlebih dahulu.',
+      'Balasan terkirim ke pelapor.',
+    ),
+  );
+  $('note-form').addEventListener(
+    'submit',
+    onTextSubmit(
+      'n-note',
+      'n-error',
+      'notes',
+      'note',
+      'Tulis catatan terlebih dahulu.',
+      'Catatan internal disimpan.',
+    ),
+  );
+  document.addEventListener('keydown', onKey);
+}
+
+async function start() {
+  wire();
+  try {
+    await loadMeta();
+  } catch {
+    show('signin');
+    $('signin-error').textContent = 'Halaman tidak dapat dimuat dengan lengkap. Muat ulang halaman ini.';
+    return;
+  }
+  const saved = store.getItem(KEY_STORE);
+  if (saved) {
+    try {
+      await signIn(saved);
+      return;
+    } catch (err) {
+      store.removeItem(KEY_STORE);
+      show('signin');
+      $('signin-error').textContent = explain(err);
+      return;
+    }
+  }
+  show('signin');
+  $('key').focus();
+}
+
+void start();

@@ -1,0 +1,255 @@
+// The agency inbox page (src/http/public/inbox) in a real browser: headless Chromium against the real
+// app, a real redis-server, and a real web chat client whose reports and event stream are the
+// citizen's side. The tests share one page and run in order, like one operator's morning: a wrong key,
+// signing in, a report whose text is an HTML/script payload, a status change the reporter hears of,
+// a reply, an internal note, moving through the list by keyboard, signing out.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_LABELS, TRANSITIONS } from '../../src/tickets/lifecycle.ts';
+import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import { collectPageErrors, launchChromium } from '../support/browser.ts';
+import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { completeReport, WebChatClient } from '../support/web-client.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
+/** Generous: a shared 2-core CI box runs Chromium, the app, its workers and redis-server at once. */
+const WAIT_MS = 60_000;
+const TEST_MS = 180_000;
+
+// What a hostile reporter types: markup that would run if the page ever used innerHTML.
+const IMG_PAYLOAD = '<img src=x onerror="window.__pwned=1">';
+const SCRIPT_PAYLOAD = '<script>window.__pwned=2</script>';
+const TITLE = `Jalan berlubang ${IMG_PAYLOAD} ${SCRIPT_PAYLOAD}`;
+const BODY = `Lubang besar di depan SD Negeri 3 sudah sebulan. ${SCRIPT_PAYLOAD}\nBaris kedua ${IMG_PAYLOAD}`;
+const OTHER_TITLE = 'Lampu jalan mati di Jalan Kaliurang km 7';
+
+// Page-side expressions as strings: the tests are compiled without the DOM's types.
+/** expect.poll with the generous wait (its own default is one second). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: WAIT_MS });
+const pwned = (page: Page) => page.evaluate<number | undefined>('window.__pwned');
+const activeId = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.id');
+const activeRow = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.dataset.id');
+const sessionKey = (page: Page) => page.evaluate<string | null>("sessionStorage.getItem('aduan.inbox.key')");
+const storageLength = (page: Page, storage: 'sessionStorage' | 'localStorage') =>
+  page.evaluate<number>(`${storage}.length`);
+
+describe('agency inbox page in a browser', () => {
+  let redis: TestRedis | undefined;
+  let app: TestAduan | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let citizen: WebChatClient | undefined;
+  let page: Page;
+  let pageErrors: string[] = [];
+  /** The payload report (the one worked on), an ordinary one of the same agency, and that agency's key. */
+  let trackingId = '';
+  let otherId = '';
+  let key = '';
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    app = await startTestAduan({ redisUrl: redis.url });
+    if (!app.url) throw new Error('the app serves no HTTP');
+    // Two reports from one citizen, both routed to the same agency (roads in Sleman).
+    citizen = new WebChatClient(app.url);
+    await citizen.connect();
+    otherId = await completeReport(citizen, OTHER_TITLE);
+    trackingId = await completeReport(citizen, TITLE, BODY);
+    const stored = await app.tickets.get(trackingId);
+    if (!stored) throw new Error(`no ticket ${trackingId}`);
+    expect((await app.tickets.get(otherId))?.ticket.agencyId).toBe(stored.ticket.agencyId);
+    ({ key } = await app.apiKeys.create(stored.ticket.agencyId));
+
+    browser = await launchChromium();
+    // A laptop screen, Indonesian locale and time zone, as an operator in Yogyakarta would have.
+    context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'id-ID',
+      timezoneId: 'Asia/Jakarta',
+      reducedMotion: 'reduce',
+    });
+    context.setDefaultTimeout(WAIT_MS);
+    page = await context.newPage();
+    pageErrors = collectPageErrors(page);
+  }, 180_000);
+
+  afterAll(async () => {
+    citizen?.close();
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await app?.stop();
+    if (app) await cleanup(app.dataDir);
+    await redis?.stop();
+  }, 120_000);
+
+  const url = () => {
+    if (!app?.url) throw new Error('the app serves no HTTP');
+    return app.url;
+  };
+  const row = (id: string) => page.locator('#tickets button.row', { hasText: id });
+
+  it('refuses a wrong key politely and shows no data', { timeout: TEST_MS }, async () => {
+    // A 401 for the wrong key is expected; Chromium logs every failed request as a console error.
+    const consoleErrorsBefore = pageErrors.length;
+    await page.goto(`${url()}/inbox/`);
+    await page.locator('#key').waitFor();
+    await poll(() => activeId(page)).toBe('key');
+    await page.fill('#key', 'adk_this-is-not-a-real-key');
+    await page.press('#key', 'Enter');
+    await poll(() => page.locator('#signin-error').textContent()).toBe(
+      'Kunci API tidak dikenal atau sudah dicabut. Periksa kembali kunci Anda.',
+    );
+    expect(await page.locator('#key').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#inbox-view').isHidden()).toBe(true);
+    expect(await page.locator('#tickets li').count()).toBe(0);
+    expect(await page.locator('body').textContent()).not.toContain(trackingId);
+    expect(await storageLength(page, 'sessionStorage')).toBe(0);
+    const unexpected = pageErrors.slice(consoleErrorsBefore).filter((e) => !/401/.test(e));
+    expect(unexpected).toEqual([]);
+    pageErrors.length = consoleErrorsBefore;
+  });
+
+  it('signs in and shows an HTML/script payload as text, never as markup', { timeout: TEST_MS }, async () => {
+    await page.fill('#key', key);
+    await page.press('#key', 'Enter');
+    await row(trackingId).waitFor();
+    await row(otherId).waitFor();
+    // In the tab's session only: a shared office computer must not keep it.
+    expect(await sessionKey(page)).toBe(key);
+    expect(await storageLength(page, 'localStorage')).toBe(0);
+    expect(await page.locator('#summary').textContent()).toContain('2 laporan');
+
+    await row(trackingId).click();
+    await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+    // Opening a ticket on purpose takes focus to it (a screen reader reads its title).
+    await poll(() => activeId(page)).toBe('t-title');
+    expect(await page.locator('#t-body').textContent()).toBe(BODY);
+    expect(await page.locator('#t-id').textContent()).toBe(trackingId);
+    expect(await page.locator('#t-status').textContent()).toBe(STATUS_LABELS.received.id);
+    expect(await row(trackingId).textContent()).toContain(IMG_PAYLOAD);
+    // The literal text is on the screen…
+    expect(await page.getByText(SCRIPT_PAYLOAD).first().isVisible()).toBe(true);
+    // …and nothing of it became an element, or ran.
+    expect(await page.locator('#detail img, #detail script, #tickets img, #tickets script').count()).toBe(0);
+    expect(await page.locator('body img').count()).toBe(0);
+    expect(await pwned(page)).toBeUndefined();
+    expect(await page.locator('#t-history li').first().textContent()).toContain('Laporan diterima');
+    expect(await page.locator('#t-deadlines li').allTextContents()).toEqual([
+      expect.stringContaining('Berjalan'),
+      expect.stringContaining('Belum berlaku'),
+      expect.stringContaining('Belum berlaku'),
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('changes the status with a note, and the reporter hears of it', { timeout: TEST_MS }, async () => {
+    if (!app || !citizen) throw new Error('no app');
+    // Only the transitions the lifecycle allows from "received" are offered.
+    const offered = await page.locator('#s-status option:not([value=""])').allTextContents();
+    expect(offered).toEqual(TRANSITIONS.received.map((s) => STATUS_LABELS[s].id));
+
+    // Archiving needs a reason: the page says so and sends nothing without one.
+    await page.selectOption('#s-status', 'archived');
+    expect(await page.locator('#s-note-need').textContent()).toContain('wajib');
+    await page.click('#status-form button[type="submit"]');
+    await poll(() => page.locator('#s-error').textContent()).toContain('Catatan wajib diisi');
+    expect(await activeId(page)).toBe('s-note');
+    expect((await app.tickets.get(trackingId))?.ticket.status).toBe('received');
+
+    const note = 'Laporan lengkap; diteruskan ke bidang jalan dan jembatan.';
+    await page.selectOption('#s-status', 'verified');
+    expect(await page.locator('#s-note-need').textContent()).toBe('(opsional)');
+    await page.fill('#s-note', note);
+    await page.click('#status-form button[type="submit"]');
+
+    await poll(() => page.locator('#t-status').textContent()).toBe(STATUS_LABELS.verified.id);
+    await poll(() => page.locator('#announce').textContent()).toContain('Terverifikasi');
+    expect(await page.locator('#t-history li').first().textContent()).toContain(note);
+    expect(await row(trackingId).textContent()).toContain(STATUS_LABELS.verified.id);
+    // The form now offers what follows "verified", and focus is back on it for the next step.
+    expect(await page.locator('#s-status option:not([value=""])').allTextContents()).toEqual(
+      TRANSITIONS.verified.map((s) => STATUS_LABELS[s].id),
+    );
+    expect(await activeId(page)).toBe('s-status');
+    expect(await page.locator('#s-note').inputValue()).toBe('');
+
+    // The reporter's own chat receives the update.
+    const update = await citizen.waitFor(
+      (m) => m.text.includes(trackingId) && m.text.includes('Terverifikasi'),
+      WAIT_MS,
+    );
+    expect(update.text).toContain(note);
+    expect((await app.tickets.get(trackingId))?.ticket.status).toBe('verified');
+    expect(await pwned(page)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sends a reply the reporter receives, and marks an internal note as internal', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!citizen) throw new Error('no citizen');
+    const reply = 'Terima kasih, Bapak/Ibu. Tim kami akan meninjau lokasi pada hari Kamis.';
+    // "b" jumps to the reply field from anywhere outside a form field.
+    await page.locator('#t-title').focus();
+    await page.keyboard.press('b');
+    expect(await activeId(page)).toBe('r-message');
+    await page.keyboard.type(reply);
+    await page.click('#reply-form button[type="submit"]');
+    await poll(() => page.locator('#announce').textContent()).toBe('Balasan terkirim ke pelapor.');
+    expect(await page.locator('#r-message').inputValue()).toBe('');
+    expect(await page.locator('#t-history li').first().textContent()).toContain(reply);
+    await citizen.waitFor((m) => m.text.includes(reply), WAIT_MS);
+
+    const internal = 'Koordinasi dengan UPT jalan: survei Kamis pagi.';
+    await page.fill('#n-note', internal);
+    await page.press('#n-note', 'Tab');
+    await page.keyboard.press('Enter');
+    const noteEvent = page.locator('#t-history li.internal', { hasText: internal });
+    await noteEvent.waitFor();
+    expect(await noteEvent.textContent()).toContain('Internal — tidak terlihat oleh pelapor');
+    // The reply is not marked internal.
+    expect(await page.locator('#t-history li.internal', { hasText: reply }).count()).toBe(0);
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await page.locator('#t-title').focus();
+    await page.screenshot({ path: `${RESULTS_DIR}inbox.png` });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('moves through the list with j and k', { timeout: TEST_MS }, async () => {
+    // Newest first: the payload report, then the other one.
+    await page.locator('#t-title').focus();
+    await page.keyboard.press('j');
+    await poll(() => page.locator('#t-title').textContent()).toBe(OTHER_TITLE);
+    expect(await row(otherId).getAttribute('aria-current')).toBe('true');
+    expect(await row(trackingId).getAttribute('aria-current')).toBeNull();
+    // Focus follows to the row, so j/k and the arrow keys keep working from there.
+    expect(await activeRow(page)).toBe(otherId);
+    await page.keyboard.press('ArrowUp');
+    await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+    expect(await row(trackingId).getAttribute('aria-current')).toBe('true');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('filters the list by status', { timeout: TEST_MS }, async () => {
+    await page.selectOption('#f-status', 'verified');
+    await poll(() => page.locator('#tickets button.row').count()).toBe(1);
+    expect(await row(trackingId).count()).toBe(1);
+    await page.selectOption('#f-status', '');
+    await poll(() => page.locator('#tickets button.row').count()).toBe(2);
+  });
+
+  it('signs out and forgets the key', { timeout: TEST_MS }, async () => {
+    await page.click('#sign-out');
+    await page.locator('#signin-view').waitFor();
+    expect(await page.locator('#inbox-view').isHidden()).toBe(true);
+    expect(await sessionKey(page)).toBeNull();
+    expect(await page.locator('#t-title').isVisible()).toBe(false);
+    await page.reload();
+    await page.locator('#key').waitFor();
+    expect(await page.locator('#inbox-view').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
