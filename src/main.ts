@@ -12,6 +12,8 @@ import { whatsappAdminRoutes } from './channels/whatsapp/whatsapp-admin.ts';
 import { WhatsAppChannel, type WhatsAppTimings } from './channels/whatsapp/whatsapp-channel.ts';
 import { loadWhatsAppLibrary, type WhatsAppLibrary } from './channels/whatsapp/whatsapp-library.ts';
 import { printQrInTerminal } from './channels/whatsapp/whatsapp-qr.ts';
+import type { WhatsAppCloudChannel } from './channels/whatsapp-cloud/cloud-channel.ts';
+import { createWhatsAppCloudChannel } from './channels/whatsapp-cloud/cloud-setup.ts';
 import type { Config } from './config/config.ts';
 import type { FlowCatalog } from './engine/engine.ts';
 import { watchFlows } from './flows/flow-watcher.ts';
@@ -71,6 +73,8 @@ export interface StartOptions {
     library?: WhatsAppLibrary;
     timings?: Partial<WhatsAppTimings>;
     onQr?: (qr: string) => void;
+    /** With WHATSAPP_TRANSPORT=cloud: the 24-hour window's clock, and waits after a rate limit. */
+    cloud?: { now?: () => number; retryDelaysMs?: number[] };
   };
 }
 
@@ -96,6 +100,8 @@ export interface Aduan {
   telegram: TelegramChannel | null;
   /** The WhatsApp channel, when WHATSAPP_ENABLED (holding the session only in a `bot`/`all` process). */
   whatsapp: WhatsAppChannel | null;
+  /** The WhatsApp channel over the Cloud API, when WHATSAPP_ENABLED with WHATSAPP_TRANSPORT=cloud. */
+  whatsappCloud: WhatsAppCloudChannel | null;
   /** Sends due idle reminders and expires abandoned drafts as of `now` (the housekeeping job runs it every minute). */
   sweepIdle: (now: Date) => Promise<void>;
   stop(): Promise<void>;
@@ -230,7 +236,24 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     return { lang: session?.lang ?? ('id' as const), expectsFiles: step?.kind === 'media' };
   };
   let whatsapp: WhatsAppChannel | null = null;
-  if (config.WHATSAPP_ENABLED) {
+  let whatsappCloud: WhatsAppCloudChannel | null = null;
+  if (config.WHATSAPP_ENABLED && config.WHATSAPP_TRANSPORT === 'cloud') {
+    // Plain HTTP both ways: every role sends, and any bot instance takes Meta's webhook.
+    whatsappCloud = createWhatsAppCloudChannel(config, {
+      redis,
+      keys,
+      handle: (envelope) => chain.handle(envelope),
+      chatState: (chatId) => chatState(`whatsapp:${chatId}`),
+      attachments,
+      onDeliveryFailed: (trackingId, reason, gone) =>
+        gone
+          ? service.recordUnreachable(trackingId, reason)
+          : service.recordDeliveryFailed(trackingId, reason),
+      logger: log.child({ channel: 'whatsapp' }),
+      ...options.whatsapp?.cloud,
+    });
+    channels.register(whatsappCloud);
+  } else if (config.WHATSAPP_ENABLED) {
     // Every role can send (through the relay); only a bot process competes to hold the session.
     whatsapp = new WhatsAppChannel({
       library: options.whatsapp?.library ?? (await loadWhatsAppLibrary()),
@@ -349,6 +372,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       );
     }
     if (runs('bot') && telegram && config.TELEGRAM_WEBHOOK_URL) routers.push(telegram.webhookRouter());
+    if (runs('bot') && whatsappCloud) routers.push(whatsappCloud.webhookRouter());
     if (runs('bot') && whatsapp && config.ADMIN_TOKEN)
       routers.push(whatsappAdminRoutes({ redis, keys, adminToken: config.ADMIN_TOKEN }));
     if (runs('api')) {
@@ -472,6 +496,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     channels,
     telegram,
     whatsapp,
+    whatsappCloud,
     sweepIdle: sweep,
     stop,
   };

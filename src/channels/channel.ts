@@ -13,17 +13,37 @@ export interface ChannelAdapter {
    * Delivers messages to one chat, in order. Throws `PermanentDeliveryError` when the chat can no
    * longer be reached (retrying is pointless); any other error is treated as transient and retried.
    */
-  send(chatId: string, messages: readonly Outbound[]): Promise<void>;
+  send(chatId: string, messages: readonly Outbound[], context?: SendContext): Promise<void>;
 }
 
-/** The chat is gone for good: the user blocked the bot, deleted the account, the number left WhatsApp. */
+/**
+ * What a message is about, when it is a notification of a ticket (the notifications worker passes
+ * it). Most adapters ignore it; WhatsApp's Cloud API needs it to pick the approved template that
+ * may reach a reporter outside the 24-hour window, and to record delivery statuses on the ticket.
+ */
+export interface SendContext {
+  trackingId?: string;
+  /** The ticket event being announced: `created`, `status_changed`, `reply`, `rerouted`. */
+  event?: string;
+  /** The ticket's status when the notification was made. */
+  status?: string;
+}
+
+/**
+ * Delivery failed for good. Usually the chat is gone (the user blocked the bot, deleted the
+ * account, the number left WhatsApp): `reporterGone`, and nothing more is sent to it. A failure of
+ * our own making (a WhatsApp template not approved) is permanent for this message only.
+ */
 export class PermanentDeliveryError extends Error {
+  readonly reporterGone: boolean;
   constructor(
     readonly channel: string,
     readonly reason: string,
+    options: { reporterGone?: boolean } = {},
   ) {
     super(`${channel}: permanent delivery failure: ${reason}`);
     this.name = 'PermanentDeliveryError';
+    this.reporterGone = options.reporterGone ?? true;
   }
 }
 

@@ -26,6 +26,13 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'expected an IANA time zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura');
 
+/** A WhatsApp message template's name, as Meta allows it. */
+const templateName = z.string().regex(/^[a-z0-9_]{1,512}$/, 'expected a template name: a-z, 0-9 and _');
+/** A template language code as Meta lists it: `id`, `en`, `en_US`. */
+const templateLanguage = z
+  .string()
+  .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'expected a language code such as id or en_US');
+
 /**
  * Every setting Aduan reads, from the environment only (secrets never live in files of the repo).
  * Names and defaults are a contract (DESIGN.md): extend, never rename.
@@ -61,6 +68,41 @@ export const configSchema = z
       .default('/usr/bin/chromium'),
     /** Messages sent this long before WhatsApp (re)connected are backlog and not answered. */
     WHATSAPP_BACKLOG_MINUTES: int(0, 7 * 24 * 60).default(30),
+    /** `web`: whatsapp-web.js (a linked phone); `cloud`: the official WhatsApp Business Cloud API. */
+    WHATSAPP_TRANSPORT: z.enum(['web', 'cloud'], { message: 'expected web or cloud' }).default('web'),
+    /** Cloud API: the business phone number's id (WhatsApp Manager › API Setup), not the number itself. */
+    WHATSAPP_PHONE_NUMBER_ID: z
+      .string()
+      .regex(/^\d{5,30}$/, 'expected the numeric phone number id')
+      .optional(),
+    /** Cloud API: a permanent (system user) access token with whatsapp_business_messaging. */
+    WHATSAPP_ACCESS_TOKEN: z
+      .string()
+      .regex(/^[A-Za-z0-9_|.-]{20,1024}$/, 'expected a Graph API access token')
+      .optional(),
+    /** Cloud API: the Meta app's secret, which signs every webhook call (X-Hub-Signature-256). */
+    WHATSAPP_APP_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9]{16,128}$/, 'expected the app secret (App settings › Basic)')
+      .optional(),
+    /** Cloud API: the token typed into the webhook settings, echoed back in Meta's verification request. */
+    WHATSAPP_VERIFY_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, 'expected 16–256 printable characters without spaces')
+      .optional(),
+    /** Cloud API: the Graph API base, with its version; tests point it at a local server. */
+    WHATSAPP_GRAPH_API_URL: z
+      .url({
+        protocol: /^https?$/,
+        message: 'expected an http(s):// URL such as https://graph.facebook.com/v21.0',
+      })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .default('https://graph.facebook.com/v21.0'),
+    /** Cloud API: approved templates for messages outside the 24-hour window, per event: name, then language. */
+    WHATSAPP_TEMPLATE_STATUS: templateName.default('aduan_status_laporan'),
+    WHATSAPP_TEMPLATE_STATUS_LANGUAGE: templateLanguage.default('id'),
+    WHATSAPP_TEMPLATE_REPLY: templateName.default('aduan_tanggapan_instansi'),
+    WHATSAPP_TEMPLATE_REPLY_LANGUAGE: templateLanguage.default('id'),
     ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     /** Reads /metrics and nothing else, so Prometheus need not hold ADMIN_TOKEN. */
     METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -99,6 +141,21 @@ export const configSchema = z
         path: ['TELEGRAM_WEBHOOK_SECRET'],
         message: 'required when TELEGRAM_WEBHOOK_URL is set',
       });
+    }
+    if (c.WHATSAPP_ENABLED && c.WHATSAPP_TRANSPORT === 'cloud') {
+      for (const variable of [
+        'WHATSAPP_PHONE_NUMBER_ID',
+        'WHATSAPP_ACCESS_TOKEN',
+        'WHATSAPP_APP_SECRET',
+        'WHATSAPP_VERIFY_TOKEN',
+      ] as const) {
+        if (!c[variable])
+          ctx.addIssue({
+            code: 'custom',
+            path: [variable],
+            message: 'required when WHATSAPP_TRANSPORT=cloud',
+          });
+      }
     }
     if (c.SESSION_REMINDER_MINUTES >= c.SESSION_EXPIRY_HOURS * 60) {
       ctx.addIssue({

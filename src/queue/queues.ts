@@ -65,6 +65,9 @@ export const notificationJobSchema = z.object({
   chatId: z.string(),
   messages: z.array(outboundSchema).min(1),
   trackingId: z.string().optional(),
+  /** The ticket event announced (`created`, `status_changed`, `reply`, `rerouted`) and the status then. */
+  event: z.string().optional(),
+  status: z.string().optional(),
 });
 export type NotificationJob = z.infer<typeof notificationJobSchema>;
 

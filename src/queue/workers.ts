@@ -81,7 +81,12 @@ export function startWorkers(deps: WorkerDeps): Workers {
       // A channel not configured in this process may be configured in another: retry later.
       if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
       try {
-        await adapter.send(data.chatId, data.messages);
+        const { trackingId, event, status } = data;
+        await adapter.send(data.chatId, data.messages, {
+          ...(trackingId ? { trackingId } : {}),
+          ...(event ? { event } : {}),
+          ...(status ? { status } : {}),
+        });
       } catch (err) {
         if (err instanceof PermanentDeliveryError) {
           log.warn(
@@ -92,8 +97,11 @@ export function startWorkers(deps: WorkerDeps): Workers {
             },
             'reporter unreachable',
           );
-          if (data.trackingId)
+          // A gone chat is told nothing more; a failure of this message only is just recorded.
+          if (data.trackingId && err.reporterGone)
             await deps.service.recordUnreachable(data.trackingId, `${err.channel}: ${err.reason}`);
+          else if (data.trackingId)
+            await deps.service.recordDeliveryFailed(data.trackingId, `${err.channel}: ${err.reason}`);
           throw new UnrecoverableError(err.message);
         }
         throw err;

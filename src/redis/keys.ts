@@ -115,6 +115,29 @@ export class Keys {
     return `${this.prefix}:whatsapp:logout`;
   }
 
+  /**
+   * WhatsApp Cloud API: epoch ms of a chat's last message to us, kept for 24 hours. Present: the
+   * customer-service window is open and free text may be sent; absent: only an approved template.
+   */
+  whatsappCloudWindow(chatId: string): string {
+    return `${this.prefix}:whatsapp:cloud:window:${chatId}`;
+  }
+  /**
+   * WhatsApp Cloud API: one message we sent for a notification (hash: `trackingId`, `event`,
+   * `ticketStatus`, `chatId`, `template` '1'/'0', and the time of each delivery status WhatsApp
+   * reported — `sent`, `delivered`, `read`, `failed` — with `error` for a failure), for 30 days.
+   */
+  whatsappCloudMessage(messageId: string): string {
+    return `${this.prefix}:whatsapp:cloud:message:${messageId}`;
+  }
+  /**
+   * WhatsApp Cloud API: notifications that went out as a template because the window was closed
+   * (list of JSON, oldest first); their full text is sent when the reporter writes again.
+   */
+  whatsappCloudHeld(chatId: string): string {
+    return `${this.prefix}:whatsapp:cloud:held:${chatId}`;
+  }
+
   /** Heartbeats of running workers, for /readyz. */
   get heartbeats(): string {
     return `${this.prefix}:heartbeats`;

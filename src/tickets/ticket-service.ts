@@ -105,6 +105,7 @@ export class TicketService {
     if (!ticket.confirmationQueued) {
       await this.notifyReporter(
         ticket,
+        'created',
         notificationJobId(ticket.trackingId, 1),
         createdNotice(ticket, this.agencyName(ticket.agencyId), ticket.reporter.lang),
       );
@@ -131,6 +132,7 @@ export class TicketService {
     const { ticket, event } = result;
     await this.notifyReporter(
       ticket,
+      'reply',
       notificationJobId(trackingId, event.seq),
       replyNotice(ticket, this.agencyName(ticket.agencyId), message, ticket.reporter.lang),
     );
@@ -193,6 +195,7 @@ export class TicketService {
     const { ticket, event } = result;
     await this.notifyReporter(
       ticket,
+      'rerouted',
       notificationJobId(trackingId, event.seq),
       reroutedNotice(ticket, this.agencyName(agencyId), ticket.reporter.lang),
     );
@@ -263,7 +266,7 @@ export class TicketService {
               choices: ratingChoices(trackingId, lang),
             }
           : notice;
-      await this.notifyReporter(ticket, notificationJobId(trackingId, event.seq), message);
+      await this.notifyReporter(ticket, 'status_changed', notificationJobId(trackingId, event.seq), message);
       if (to === 'resolved' && !ticket.reporterUnreachable) await this.deps.onRatingAsked?.(ticket);
     }
     // Also for a retried request (see above): the webhook job id makes a second publish a no-op.
@@ -284,7 +287,24 @@ export class TicketService {
     );
   }
 
-  private async notifyReporter(ticket: Ticket, jobId: string, message: Outbound): Promise<void> {
+  /**
+   * Records that one notification could not be delivered, for a reason of the channel's own (a
+   * WhatsApp template not approved, a message WhatsApp refused): the reporter stays reachable.
+   */
+  async recordDeliveryFailed(trackingId: string, reason: string): Promise<void> {
+    const at = this.deps.now().toISOString();
+    await this.deps.store.update(trackingId, (ticket) => ({
+      ticket: { ...ticket, updatedAt: at },
+      event: { at, actor: { kind: 'system' }, type: 'delivery_failed', note: reason },
+    }));
+  }
+
+  private async notifyReporter(
+    ticket: Ticket,
+    event: TicketEvent['type'],
+    jobId: string,
+    message: Outbound,
+  ): Promise<void> {
     if (ticket.reporterUnreachable) return;
     await this.deps.enqueueNotification(
       {
@@ -292,6 +312,9 @@ export class TicketService {
         chatId: ticket.reporter.chatId,
         messages: [message],
         trackingId: ticket.trackingId,
+        // What the notice announces: a channel that must use a pre-approved template needs it.
+        event,
+        status: ticket.status,
       },
       jobId,
     );
