@@ -23,7 +23,7 @@ describe('inbox page routes (api role)', () => {
     // No inline script or style attribute for the CSP to have to allow.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/i);
-    for (const file of ['inbox.js', 'inbox.css'])
+    for (const file of ['inbox.js', 'api.js', 'format.js', 'ticket-view.js', 'inbox.css'])
       expect((await fetch(url(`/inbox/${file}`))).status).toBe(200);
   });
 

@@ -5,6 +5,10 @@ const KEY_STORE = 'aduan.inbox.key';
 const PAGE_SIZE = 25;
 const TRACKING_RE = /^ADU-[2-9A-Y]{4}-[2-9A-Y]{4}$/;
 
+import { ApiFailure, explain, request } from './api.js';
+import { el, formatShortDate, labelOf, loadMeta, meta, statusLabel } from './format.js';
+import { renderAttachments, renderDeadlines, renderHistory, renderMeta } from './ticket-view.js';
+
 const $ = (id) => document.getElementById(id);
 
 // Storage: sessionStorage, not localStorage — an office computer is shared, and a key must not outlive
@@ -22,11 +26,6 @@ try {
   // keep the in-memory store
 }
 
-/** Lookups from /inbox/meta.json: statuses (label, next, noteRequired), categories, regions, agencies. */
-const meta = { statuses: new Map(), categories: new Map(), regions: new Map(), agencies: new Map() };
-let dateFormat = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeStyle: 'short' });
-let shortDate = new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'short' });
-
 const state = {
   key: null,
   items: [],
@@ -38,22 +37,16 @@ const state = {
   ticket: null,
 };
 
-// Rendering helpers
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
+/** Calls the agency API with the signed-in key (or `key`). A 401 for that key signs out: it was revoked. */
+async function api(path, { method = 'GET', body, key = state.key } = {}) {
+  try {
+    return await request(path, { method, body, key });
+  } catch (failure) {
+    if (failure instanceof ApiFailure && failure.status === 401 && key === state.key && state.key)
+      signOut('Kunci API tidak berlaku lagi (mungkin dicabut). Silakan masuk kembali.');
+    throw failure;
+  }
 }
-
-const statusLabel = (id) => meta.statuses.get(id)?.label ?? id;
-const labelOf = (map, id) => (id ? (map.get(id) ?? id) : '—');
-const formatDate = (iso) => (iso ? dateFormat.format(new Date(iso)) : '—');
-const calendarDay = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeZone: 'UTC' });
-/** A day without a time (a deadline, an incident date): 'YYYY-MM-DD' read as that day, in no zone. */
-const formatDay = (day) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(day) ? calendarDay.format(new Date(`${day}T00:00:00Z`)) : day;
 
 let announceTimer = 0;
 /** Says what an action did, in the live region (screen readers) and the bar (everyone). */
@@ -67,67 +60,6 @@ function announce(text, kind = 'ok') {
     node.textContent = text;
   }, 30);
   if (kind === 'ok') announceTimer = setTimeout(() => (node.textContent = ''), 8000);
-}
-
-// The API
-
-class ApiFailure extends Error {
-  constructor(status, code, field) {
-    super(code);
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
-}
-
-/** Calls the agency API with the key; JSON in and out. A 401 signs out (the key was revoked). */
-async function api(path, { method = 'GET', body, key = state.key } = {}) {
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ApiFailure(0, 'network');
-  }
-  if (res.ok) return res;
-  const error = (await res.json().catch(() => null))?.error ?? {};
-  const failure = new ApiFailure(res.status, error.code ?? 'error', error.field);
-  if (res.status === 401 && key === state.key && state.key) {
-    signOut('Kunci API tidak berlaku lagi (mungkin dicabut). Silakan masuk kembali.');
-  }
-  throw failure;
-}
-
-/** The operator-facing sentence for a failed request. */
-function explain(failure) {
-  if (!(failure instanceof ApiFailure)) return 'Terjadi kesalahan tak terduga. Muat ulang halaman ini.';
-  switch (failure.status) {
-    case 0:
-      return 'Server tidak dapat dihubungi. Periksa koneksi, lalu coba lagi.';
-    case 401:
-      return 'Kunci API tidak dikenal atau sudah dicabut. Periksa kembali kunci Anda.';
-    case 403:
-      return 'Kunci ini tidak berwenang melakukan tindakan tersebut.';
-    case 404:
-      return 'Laporan tidak ditemukan, atau bukan wewenang instansi Anda.';
-    case 409:
-      return failure.code === 'note_required'
-        ? 'Catatan wajib diisi untuk status ini.'
-        : 'Perubahan status ini tidak diizinkan dari status sekarang; laporan telah dimuat ulang.';
-    case 429:
-      return 'Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.';
-    default:
-      return failure.status >= 500
-        ? 'Server sedang bermasalah. Coba lagi sebentar lagi.'
-        : 'Isian tidak dapat diterima. Periksa kembali, lalu coba lagi.';
-  }
 }
 
 // Sign-in and sign-out
@@ -247,7 +179,7 @@ function renderRow(item) {
   if (item.deadlines?.overdue) top.append(el('span', 'badge overdue', 'Lewat tenggat'));
   const sub = [labelOf(meta.categories, item.category), labelOf(meta.regions, item.region)].join(' · ');
   const bottom = el('span', 'row-sub');
-  bottom.append(el('span', null, sub), el('time', null, shortDate.format(new Date(item.createdAt))));
+  bottom.append(el('span', null, sub), el('time', null, formatShortDate(item.createdAt)));
   row.append(top, el('span', 'row-title', item.title), bottom);
   row.addEventListener('click', () => openTicket(item.trackingId, { focus: 'heading' }));
   li.append(row);
@@ -320,10 +252,10 @@ function renderTicket(t) {
   $('t-confidential').hidden = !t.confidential;
   $('t-title').textContent = t.title;
   $('t-body').textContent = t.body;
-  renderMeta(t);
-  renderAttachments(t);
-  renderDeadlines(t.deadlines);
-  renderHistory(t.history);
+  renderMeta(t, $('t-meta'));
+  renderAttachments(t, $('t-attachments'), $('t-rejected'), download);
+  renderDeadlines(t.deadlines, $('t-deadlines'));
+  renderHistory(t.history, $('t-history'));
   renderStatusForm(t.status);
   if (changed) {
     // Drafts belong to the ticket they were written for.
@@ -333,87 +265,6 @@ function renderTicket(t) {
     $('detail').scrollTop = 0;
   }
   markCurrent();
-}
-
-const TYPES = {
-  pengaduan: 'Pengaduan',
-  aspirasi: 'Aspirasi',
-  permintaan_informasi: 'Permintaan informasi',
-};
-const CHANNELS = { web: 'Web chat', telegram: 'Telegram', whatsapp: 'WhatsApp', open311: 'Open311' };
-
-function renderMeta(t) {
-  const rows = [
-    ['Jenis', TYPES[t.type] ?? t.type],
-    ['Kategori', labelOf(meta.categories, t.category)],
-    ['Wilayah', labelOf(meta.regions, t.region)],
-    ['Instansi', labelOf(meta.agencies, t.agencyId), 'span2'],
-    ['Diterima', formatDate(t.createdAt)],
-    ['Diperbarui', formatDate(t.updatedAt)],
-  ];
-  if (t.incidentDate) rows.push(['Tanggal kejadian', formatDay(t.incidentDate)]);
-  const reporter = t.reporter
-    ? `${CHANNELS[t.reporter.channel] ?? t.reporter.channel}${t.reporter.reachable === false ? ' (tidak dapat dihubungi)' : ''}`
-    : 'Anonim — identitas tidak ditampilkan';
-  rows.push(['Pelapor', reporter]);
-  if (t.rating) rows.push(['Penilaian pelapor', `${t.rating} dari 5`]);
-  const dl = $('t-meta');
-  dl.replaceChildren();
-  for (const [term, value, className] of rows) {
-    // Agency names run long ("Dinas Pekerjaan Umum, Perumahan dan …"): they get two columns.
-    const div = el('div', className);
-    div.append(el('dt', null, term), el('dd', null, value));
-    dl.append(div);
-  }
-  if (t.location) dl.append(locationRow(t.location));
-}
-
-function locationRow(location) {
-  const div = el('div', 'wide');
-  const dd = el('dd');
-  if (location.address) dd.append(el('span', null, location.address));
-  const { latitude: lat, longitude: lon } = location;
-  if (Number.isFinite(lat) && Number.isFinite(lon)) {
-    // Built from two numbers only, so the link cannot carry anything the reporter typed.
-    const a = el('a', 'map', `${lat.toFixed(5)}, ${lon.toFixed(5)} (peta)`);
-    a.href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    if (location.address) dd.append(' · ');
-    dd.append(a);
-  }
-  div.append(el('dt', null, 'Lokasi'), dd);
-  return div;
-}
-
-function formatSize(bytes) {
-  if (bytes == null) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-const KINDS = { 'image/jpeg': 'Foto JPEG', 'image/png': 'Gambar PNG', 'application/pdf': 'Dokumen PDF' };
-
-function renderAttachments(t) {
-  const list = $('t-attachments');
-  list.replaceChildren(
-    ...t.attachments.map((a) => {
-      const li = el('li');
-      const b = el('button', 'file', `Unduh lampiran ${a.index + 1}`);
-      b.type = 'button';
-      b.addEventListener('click', () => download(t.trackingId, a, b));
-      const info = [KINDS[a.mimeType] ?? a.mimeType, formatSize(a.size), a.fileName].filter(Boolean);
-      li.append(b, el('span', 'hint', info.join(' · ')));
-      return li;
-    }),
-  );
-  const rejected = t.rejectedAttachments ?? [];
-  $('t-rejected').replaceChildren(
-    ...rejected.map((r) => el('li', 'hint', `Tidak tersimpan: ${r.fileName ?? r.mimeType} (${r.reason})`)),
-  );
-  if (t.attachments.length === 0 && rejected.length === 0)
-    list.append(el('li', 'hint', 'Tidak ada lampiran.'));
 }
 
 /**
@@ -444,90 +295,6 @@ async function download(trackingId, attachment, button) {
   } finally {
     button.disabled = false;
   }
-}
-
-const STAGES = [
-  ['verification', 'Verifikasi & penerusan'],
-  ['firstResponse', 'Tanggapan pertama'],
-  ['completion', 'Penyelesaian'],
-];
-
-function renderDeadlines(deadlines) {
-  $('t-deadlines').replaceChildren(
-    ...STAGES.map(([key, label]) => {
-      const d = deadlines?.[key];
-      let stateText = 'Belum berlaku';
-      let stateClass = 'muted';
-      if (d?.overdue) [stateText, stateClass] = ['Lewat tenggat', 'late'];
-      else if (d?.metAt) [stateText, stateClass] = [`Terpenuhi ${formatDate(d.metAt)}`, 'met'];
-      else if (d) [stateText, stateClass] = ['Berjalan', 'open'];
-      const li = el('li', `stage ${stateClass}`);
-      // A deadline is a working day: due by its end, so it is shown without a time.
-      li.append(
-        el('span', 'stage-name', label),
-        el('span', 'stage-due', d ? `Batas ${formatDay(d.due)}` : '—'),
-        el('span', 'state', stateText),
-      );
-      return li;
-    }),
-  );
-}
-
-const ACTORS = { system: 'Sistem', reporter: 'Pelapor', coordinator: 'Koordinator' };
-
-function actorName(actor) {
-  if (actor.kind === 'agency') return labelOf(meta.agencies, actor.id);
-  return ACTORS[actor.kind] ?? actor.kind;
-}
-
-/** What one event says: a heading and, for a note, who may read it. */
-function describe(event) {
-  switch (event.type) {
-    case 'created':
-      return { what: 'Laporan diterima' };
-    case 'status_changed':
-      return {
-        what: `Status: ${statusLabel(event.from)} → ${statusLabel(event.to)}`,
-        noteLabel: 'Catatan untuk pelapor',
-      };
-    case 'reply':
-      return { what: 'Balasan kepada pelapor' };
-    case 'reporter_message':
-      return { what: 'Tambahan dari pelapor' };
-    case 'note':
-      return { what: 'Catatan internal', internal: true };
-    case 'rerouted':
-      return {
-        what: `Disposisi: ${labelOf(meta.agencies, event.fromAgencyId)} → ${labelOf(meta.agencies, event.agencyId)}`,
-      };
-    case 'delivery_failed':
-      return { what: 'Pemberitahuan ke pelapor gagal terkirim', warn: true };
-    default:
-      return { what: event.type };
-  }
-}
-
-function renderHistory(events) {
-  $('t-history').replaceChildren(
-    ...[...events].reverse().map((event) => {
-      const d = describe(event);
-      const li = el('li', `event e-${event.type}${d.internal ? ' internal' : ''}${d.warn ? ' warn' : ''}`);
-      const head = el('p', 'event-head');
-      const time = el('time', null, formatDate(event.at));
-      time.dateTime = event.at;
-      head.append(el('strong', null, d.what));
-      if (d.internal) head.append(el('span', 'badge internal-tag', 'Internal — tidak terlihat oleh pelapor'));
-      head.append(time);
-      li.append(head, el('p', 'actor', actorName(event.actor)));
-      if (event.note) {
-        const note = el('p', 'prose');
-        if (d.noteLabel) note.append(el('span', 'hint', `${d.noteLabel}: `));
-        note.append(event.note);
-        li.append(note);
-      }
-      return li;
-    }),
-  );
 }
 
 function renderStatusForm(current) {
@@ -707,20 +474,8 @@ async function reload() {
 
 // Start
 
-async function loadMeta() {
-  const res = await fetch('meta.json', { cache: 'no-cache' });
-  if (!res.ok) throw new Error(`meta.json: ${res.status}`);
-  const m = await res.json();
-  for (const s of m.statuses) meta.statuses.set(s.id, s);
-  for (const c of m.categories) meta.categories.set(c.id, c.label);
-  for (const r of m.regions) meta.regions.set(r.id, r.label);
-  for (const a of m.agencies) meta.agencies.set(a.id, a.label);
-  dateFormat = new Intl.DateTimeFormat('id-ID', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: m.timeZone,
-  });
-  shortDate = new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'short', timeZone: m.timeZone });
+/** The filters' choices, from meta.json. */
+function fillFilters() {
   const options = (map) =>
     [...map].map(([id, label]) => {
       const o = el('option', null, typeof label === 'string' ? label : label.label);
@@ -803,6 +558,7 @@ async function start() {
   wire();
   try {
     await loadMeta();
+    fillFilters();
   } catch {
     show('signin');
     $('signin-error').textContent = 'Halaman tidak dapat dimuat dengan lengkap. Muat ulang halaman ini.';
