@@ -66,7 +66,7 @@ describe('renderForCloud', () => {
       'en',
     );
     const interactive = (
-      list as { interactive: { action: { button: string; sections: { rows: unknown[] }[] } } }
+      list as unknown as { interactive: { action: { button: string; sections: { rows: unknown[] }[] } } }
     ).interactive;
     expect(interactive.action.button).toBe('Choose');
     expect(interactive.action.sections[0]?.rows[0]).toEqual({
