@@ -65,9 +65,17 @@ export function answerStep(
 }
 
 /** The options of a choice step as `matchChoice` wants them: every label in both languages. */
-export function choiceOptions(step: ChoiceStep): { value: string; labels: string[] }[] {
-  return (step.options ?? []).map((o) => ({ value: o.value, labels: [o.label.id, o.label.en] }));
+export function choiceOptions(step: ChoiceStep): readonly { value: string; labels: string[] }[] {
+  // Built once per step (flows are immutable once loaded), so matchChoice can keep its normalised form.
+  let options = optionsCache.get(step);
+  if (!options) {
+    options = (step.options ?? []).map((o) => ({ value: o.value, labels: [o.label.id, o.label.en] }));
+    optionsCache.set(step, options);
+  }
+  return options;
 }
+
+const optionsCache = new WeakMap<ChoiceStep, { value: string; labels: string[] }[]>();
 
 function answerChoice(step: ChoiceStep, inbound: Inbound, lang: Lang): StepReply {
   const options = step.options ?? [];
@@ -110,6 +118,9 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** The number of characters a citizen sees in `text`. */
 function characterCount(text: string): number {
+  // Printable ASCII, tabs and line feeds are one character each (only CR LF pairs up); the segmenter
+  // is needed only beyond them.
+  if (/^[\t\n\x20-\x7e]*$/.test(text)) return text.length;
   let n = 0;
   for (const _ of graphemes.segment(text)) n++;
   return n;

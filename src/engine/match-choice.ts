@@ -30,6 +30,14 @@ export type ChoiceMatch =
  * @example normalizeWord('Café') // 'cafe'
  */
 export function normalizeWord(s: string): string {
+  // Plain ASCII (most of what citizens type) has nothing to decompose and no marks to drop: the
+  // same result without the Unicode passes, which are most of a turn's cost.
+  if (PRINTABLE_ASCII.test(s))
+    return s
+      .toLowerCase()
+      .replace(/['`]/g, '')
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim();
   return s
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -72,10 +80,7 @@ export function matchChoice(input: string, options: readonly ChoiceOption[]): Ch
   const n = normalizeWord(raw);
   if (n === '' || options.length === 0) return { kind: 'none' };
 
-  const candidates = options.map((o) => ({
-    value: o.value,
-    targets: [o.value, ...o.labels].map(normalizeWord).filter((t) => t !== ''),
-  }));
+  const candidates = candidatesOf(options);
 
   const numbered = NUMBERED.exec(raw);
   if (numbered) {
@@ -99,6 +104,24 @@ export function matchChoice(input: string, options: readonly ChoiceOption[]): Ch
   }
 
   return typoMatch(n, length, candidates) ?? { kind: 'none' };
+}
+
+/** Strings of printable ASCII only (space to tilde). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Normalised options by options array: a flow's options are fixed, so each is normalised once. */
+const candidateCache = new WeakMap<readonly ChoiceOption[], Candidate[]>();
+
+function candidatesOf(options: readonly ChoiceOption[]): Candidate[] {
+  let candidates = candidateCache.get(options);
+  if (!candidates) {
+    candidates = options.map((o) => ({
+      value: o.value,
+      targets: [o.value, ...o.labels].map(normalizeWord).filter((t) => t !== ''),
+    }));
+    candidateCache.set(options, candidates);
+  }
+  return candidates;
 }
 
 interface Candidate {
