@@ -3,8 +3,8 @@ import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
 import type { IdleChange, PendingReport, SessionStore } from '../sessions/session-store.ts';
-import type { FollowUpEffect } from '../tickets/reporter-follow-up.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
+import type { FollowUpEffect } from '../tickets/reporter-follow-up.ts';
 import type { Reporter } from '../tickets/ticket.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
 
@@ -88,7 +88,13 @@ export class InboundChain {
   private async runTurn(envelope: InboundEnvelope): Promise<InboundOutcome> {
     const { channel, chatId, messageId, inbound } = envelope;
     const chat = `${channel}:${chatId}`;
-    const log = this.deps.logger.child({ chat: hashId(chat), kind: inbound.kind });
+    // Made when first needed: most turns log nothing, and a child logger (with its hashed chat id)
+    // per message was a measurable part of a turn's cost.
+    let child: Logger | undefined;
+    const log = () => {
+      child ??= this.deps.logger.child({ chat: hashId(chat), kind: inbound.kind });
+      return child;
+    };
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       const now = this.deps.now();
       const loaded = await this.deps.sessions.load(chat, now.getTime());
@@ -96,7 +102,7 @@ export class InboundChain {
         // Handled before. If its replies were never confirmed sent (a crash, a lost connection),
         // this redelivery is the chance to finish the job.
         if (loaded.delivered !== messageId) await this.finishEarlierTurn(channel, chatId, messageId);
-        log.debug('duplicate message');
+        log().debug('duplicate message');
         return 'duplicate';
       }
       const session: Session = loaded.session ?? newSession(now);
@@ -106,7 +112,7 @@ export class InboundChain {
           await this.deps.sessions.markRateNoticeSent(chat, loaded.rate);
           await this.send(channel, chatId, [{ text: RATE_NOTICE[session.lang] }]);
         }
-        log.info('chat rate limit reached');
+        log().info('chat rate limit reached');
         return 'rate_limited';
       }
       const result = turn(this.deps.catalog(), session, inbound, {
@@ -128,16 +134,18 @@ export class InboundChain {
       });
       if (saved === 'conflict') {
         // Another message of this chat (or a copy of this one) was saved first: run again on its result.
-        log.debug({ attempt }, 'session changed concurrently; running the turn again');
+        log().debug({ attempt }, 'session changed concurrently; running the turn again');
         continue;
       }
       await this.queueReports(chat, reports);
       for (const report of reports)
-        log.info({ submissionId: report.submission.submissionId }, 'report submitted');
+        log().info({ submissionId: report.submission.submissionId }, 'report submitted');
       await this.send(channel, chatId, outbound);
       // Follow-ups change a ticket, so they run only once the turn is saved (a re-run turn must not
       // add the same information twice); their answers come after the turn's.
-      const followUps = result.effects.filter((e): e is FollowUpEffect => e.kind === 'addToReport' || e.kind === 'rate' || e.kind === 'reopen');
+      const followUps = result.effects.filter(
+        (e): e is FollowUpEffect => e.kind === 'addToReport' || e.kind === 'rate' || e.kind === 'reopen',
+      );
       if (followUps.length > 0 && this.deps.followUp) {
         const answers: Outbound[] = [];
         for (const effect of followUps) answers.push(await this.deps.followUp(effect, { channel, chatId }));
