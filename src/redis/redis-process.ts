@@ -65,6 +65,9 @@ export async function spawnRedis(
         ...['--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec'],
         // No RDB snapshots: the AOF is the durable copy (and shutdown does not pause for a save).
         ...['--save', ''],
+        // A session hash holds a few fields of up to a few KB (the draft, the last replies): kept as
+        // one compact listpack instead of a hash table, it takes about a third less memory.
+        ...['--hash-max-listpack-value', '4096'],
         ...['--daemonize', 'no', '--logfile', logPath],
       ],
       { stdio: ['pipe', log.fd, log.fd], detached: true },

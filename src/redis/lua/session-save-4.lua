@@ -35,8 +35,11 @@
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return 0 end
 local version = current + 1
-redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2], 'm', ARGV[4], 'r', ARGV[5])
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'o', ARGV[9]) end
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2], 'm', ARGV[4], 'r', ARGV[5], 'o', ARGV[9])
+else
+  redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2], 'm', ARGV[4], 'r', ARGV[5])
+end
 if ARGV[10] ~= '' then
   local pending = {}
   local existing = redis.call('HGET', KEYS[1], 'p')
