@@ -477,6 +477,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       log.warn('ADMIN_TOKEN is not set: the WhatsApp QR code is shown in the terminal only');
     whatsapp.start();
   }
+  // One line that says this process is up, whatever its role (a worker serves no HTTP to probe).
+  log.info({ role }, 'started');
 
   return {
     url,
