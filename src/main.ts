@@ -183,6 +183,10 @@ export async function startAduan(config: Config, options: StartOptions): Promise
   producer.on('error', onRedisError('queue'));
   const queues = openQueues(producer, keys.bull);
   const everyQueue = [queues.tickets, queues.notifications, queues.housekeeping, queues.webhooks];
+  // A Queue re-emits its connection's errors; with no listener BullMQ prints each one to stderr with
+  // a stack trace (dozens a second while Redis is down). The producer connection logs them already.
+  for (const queue of everyQueue)
+    queue.on('error', (err) => log.debug({ queue: queue.name, error: err.message }, 'queue error'));
   const metrics = createMetrics({ redis, keys, queues: everyQueue, logger: log });
   const webhookSettings = new WebhookSettings(redis, keys);
   const service = new TicketService({
