@@ -115,12 +115,18 @@ function answerText(step: TextStep, inbound: Inbound, lang: Lang): StepReply {
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Longest text (UTF-16 units) counted by grapheme; above it, by code point (see characterCount). */
+const SEGMENT_AT_MOST = 20_000;
 
 /** The number of characters a citizen sees in `text`. */
 function characterCount(text: string): number {
   // Printable ASCII, tabs and line feeds are one character each (only CR LF pairs up); the segmenter
   // is needed only beyond them.
   if (/^[\t\n\x20-\x7e]*$/.test(text)) return text.length;
+  // Intl.Segmenter slows down faster than the text grows on long non-ASCII runs (a 1 MB message of
+  // emoji took minutes: one message could stall the process). No answer may be near this long, and
+  // code points are never fewer than characters, so counting them here can only refuse, not admit.
+  if (text.length > SEGMENT_AT_MOST) return [...text].length;
   let n = 0;
   for (const _ of graphemes.segment(text)) n++;
   return n;
@@ -140,6 +146,9 @@ function answerDate(step: DateStep, inbound: Inbound, lang: Lang, ctx: TurnConte
   }
 }
 
+/** Longest address kept, typed or shared (code points). */
+const MAX_ADDRESS = 500;
+
 function answerLocation(step: LocationStep, inbound: Inbound, lang: Lang): StepReply {
   if (inbound.kind === 'location') {
     const { latitude, longitude, address } = inbound;
@@ -149,17 +158,19 @@ function answerLocation(step: LocationStep, inbound: Inbound, lang: Lang): StepR
       Math.abs(latitude) <= 90 &&
       Math.abs(longitude) <= 180;
     if (!valid) return { kind: 'retry', reason: t(lang, 'locationExpected') };
+    // A shared place's name comes from the platform, unchecked: keep it to a typed address's limit.
+    const place = address?.trim() ? [...address.trim()].slice(0, MAX_ADDRESS).join('') : undefined;
     return {
       kind: 'answer',
       answer: {
         kind: 'location',
-        value: address ? { latitude, longitude, address } : { latitude, longitude },
+        value: place ? { latitude, longitude, address: place } : { latitude, longitude },
       },
     };
   }
   if (inbound.kind === 'text') {
     const address = inbound.text.trim();
-    if ([...address].length >= step.min_address_length && [...address].length <= 500) {
+    if ([...address].length >= step.min_address_length && [...address].length <= MAX_ADDRESS) {
       return { kind: 'answer', answer: { kind: 'location', value: { address } } };
     }
   }
