@@ -75,9 +75,9 @@ export class TicketService {
     const media = answers[REPORT_FIELDS.attachments];
     const attachments =
       existing || media?.kind !== 'media' ? undefined : await this.deps.resolveAttachments(media.value);
-    let trackingId = '';
-    let created = false;
-    for (let attempt = 0; ; attempt++) {
+    let made: { ticket: Ticket; event: TicketEvent } | null = null;
+    let existingId: string | null = null;
+    for (let attempt = 0; !made && !existingId; attempt++) {
       if (attempt >= 5) throw new Error('could not draw a free tracking number in 5 attempts');
       const ticket = ticketFromSubmission(submission, reporter, {
         trackingId: generateTrackingNumber(this.deps.randomBytes(16)),
@@ -85,7 +85,7 @@ export class TicketService {
         now: this.deps.now(),
         ...(attachments ? { attachments } : {}),
       });
-      const firstEvent: TicketEvent = {
+      const event: TicketEvent = {
         seq: 1,
         at: ticket.createdAt,
         actor: { kind: 'system' },
@@ -93,32 +93,34 @@ export class TicketService {
         to: 'received',
         agencyId,
       };
-      const result = await this.deps.store.create(ticket, firstEvent);
-      if (result.result === 'taken') continue;
-      trackingId = result.trackingId;
-      created = result.result === 'created';
-      break;
+      const result = await this.deps.store.create(ticket, event);
+      if (result.result === 'created') made = { ticket, event };
+      else if (result.result === 'exists') existingId = result.trackingId;
     }
-    const stored = await this.deps.store.get(trackingId);
-    if (!stored) throw new Error(`ticket ${trackingId} vanished right after creation`);
-    let ticket = stored.ticket;
-    if (!ticket.confirmationQueued) {
-      await this.notifyReporter(
-        ticket,
-        'created',
-        notificationJobId(ticket.trackingId, 1),
-        createdNotice(ticket, this.agencyName(ticket.agencyId), ticket.reporter.lang),
-      );
-      const updated = await this.deps.store.update(trackingId, (t) => ({
-        ticket: { ...t, confirmationQueued: true },
-        event: null,
-      }));
-      if (updated) ticket = updated.ticket;
-    }
-    // Published on every run, not only the first: if the first run stopped before publishing, this
-    // one does it; if not, the webhook job id (ticket + event) makes it a no-op.
-    await this.publish(ticket, (await this.deps.store.events(trackingId))[0]);
-    return { ticket, created };
+    // A job run again (after a crash, or twice) finds its ticket: read it back rather than make another.
+    const stored = made ?? (existingId ? await this.readCreated(existingId) : null);
+    if (!stored) throw new Error('ticket vanished right after creation');
+    const { ticket, event } = stored;
+    // Queued on every run: the job id (ticket + event 1) makes a second one a no-op while the first is
+    // kept (a week), and a run that stopped before queuing gets it queued now.
+    await this.notifyReporter(
+      ticket,
+      'created',
+      notificationJobId(ticket.trackingId, 1),
+      createdNotice(ticket, this.agencyName(ticket.agencyId), ticket.reporter.lang),
+    );
+    // Published on every run too, for the same reason (the webhook job id is ticket + event).
+    await this.publish(ticket, event);
+    return { ticket, created: made !== null };
+  }
+
+  private async readCreated(trackingId: string): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
+    const [stored, events] = await Promise.all([
+      this.deps.store.get(trackingId),
+      this.deps.store.events(trackingId),
+    ]);
+    const event = events[0];
+    return stored && event ? { ticket: stored.ticket, event } : null;
   }
 
   /** The agency answers the reporter: recorded, and relayed to the reporter's chat. */

@@ -81,7 +81,7 @@ export const ticketSchema = z.object({
   updatedAt: z.string(),
   /** Events so far; the next event's `seq` is this plus one. */
   eventCount: z.number().int(),
-  /** The confirmation to the reporter was queued (so a re-run of the job does not queue it again). */
+  /** No longer read: the confirmation's job id (ticket + event 1) is what makes it once. Kept so stored tickets parse. */
   confirmationQueued: z.boolean(),
   /** The reporter's rating of the follow-up, 1–5, when they gave one. */
   rating: z.number().int().min(1).max(5).optional(),
