@@ -53,6 +53,9 @@ export function idleChange(before: Session | null, after: Session): IdleChange {
   return 'keep';
 }
 
+/** How long a redelivered copy waits for the first handler to record its send before resending. */
+const RESEND_GRACE_MS = 2_000;
+
 /** Turns lost to a concurrent message of the same chat before giving up (each retry re-reads). */
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -190,7 +193,21 @@ export class InboundChain {
     const { lastTurn, pending } = await this.deps.sessions.outbox(chat);
     await this.queueReports(chat, pending);
     if (lastTurn?.messageId !== messageId) return;
-    await this.send(channel, chatId, lastTurn.outbound);
+    // Copies of a message that arrive together (a page retrying while its first try is in flight)
+    // must not each send the replies again: give the first handler a moment to record its send,
+    // then let one copy only resend.
+    for (let waited = 0; waited < RESEND_GRACE_MS; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if ((await this.deps.sessions.load(chat, Date.now())).delivered === messageId) return;
+    }
+    if (!(await this.deps.sessions.claimResend(chat, messageId, 60_000))) return;
+    try {
+      await this.send(channel, chatId, lastTurn.outbound);
+    } catch (err) {
+      // Not sent after all: the next copy may try again.
+      await this.deps.sessions.releaseResend(chat, messageId).catch(() => undefined);
+      throw err;
+    }
     await this.deps.sessions.markDelivered(chat, messageId);
   }
 

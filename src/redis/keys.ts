@@ -21,6 +21,10 @@ export class Keys {
   session(chat: string): string {
     return `${this.prefix}:session:${chat}`;
   }
+  /** Claimed by the one redelivered copy of a message that sends its turn's replies again (short TTL). */
+  resendClaim(chat: string, messageId: string): string {
+    return `${this.prefix}:session:${chat}:resend:${messageId}`;
+  }
   /** Sorted set of chats with a draft, scored by last activity: who is due a reminder. */
   get idleRemind(): string {
     return `${this.prefix}:idle:remind`;

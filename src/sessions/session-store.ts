@@ -109,6 +109,19 @@ export class SessionStore {
     await this.redis.hset(this.keys.session(chat), 'd', messageId);
   }
 
+  /**
+   * Lets one redelivered copy of `messageId` send its replies again: true for the first caller
+   * within `ttlMs`, false for every concurrent or later copy.
+   */
+  async claimResend(chat: string, messageId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.resendClaim(chat, messageId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Gives up a resend claim whose send failed. */
+  async releaseResend(chat: string, messageId: string): Promise<void> {
+    await this.redis.del(this.keys.resendClaim(chat, messageId));
+  }
+
   /** Takes reports off the chat's pending list once they are on the queue. */
   async settle(chat: string, submissionIds: string[]): Promise<void> {
     await this.redis.sessionSettle(
