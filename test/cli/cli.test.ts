@@ -1,36 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/auth/api-keys.ts';
 import { startEmbeddedRedis } from '../../src/redis/embedded.ts';
 import { Keys } from '../../src/redis/keys.ts';
 import { cleanup, startTestAduan } from '../support/aduan.ts';
+import { aduan } from '../support/cli.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/aduan.js');
-
-/** Runs `aduan …` as a user would, with only the given settings. */
-async function aduan(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { PATH, HOME } = process.env;
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], {
-      env: { PATH, HOME, LOG_LEVEL: 'warn', ...env },
-      cwd: join(import.meta.dirname, '../..'),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('aduan command line', () => {
   let redis: TestRedis;

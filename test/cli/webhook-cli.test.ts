@@ -1,29 +1,9 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/redis/keys.ts';
 import { WebhookSettings } from '../../src/webhooks/webhook-settings.ts';
+import { aduan } from '../support/cli.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/aduan.js');
-
-/** Runs `aduan …` as a user would, with only the given settings. */
-async function aduan(args: string[], env: Record<string, string>) {
-  const { PATH, HOME } = process.env;
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], {
-      env: { PATH, HOME, LOG_LEVEL: 'warn', ...env },
-      cwd: join(import.meta.dirname, '../..'),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('aduan webhook', () => {
   let redis: TestRedis;

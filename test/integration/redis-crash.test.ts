@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
-import {
-  type BotMessage,
-  startTelegramEmulator,
-  type TelegramEmulator,
-} from '../support/telegram-emulator.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestAduan } from '../support/aduan.ts';
+import type { TestRedis } from '../support/redis.ts';
+import { useTelegramTestApp } from '../support/telegram-app.ts';
+import type { BotMessage, TelegramEmulator } from '../support/telegram-emulator.ts';
 import { fillReport, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
 const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('foto drainase tersumbat')]);
@@ -16,22 +13,12 @@ const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(
  * lasts, and no confirmed report may be lost or doubled.
  */
 describe('redis-server killed with SIGKILL and restarted from its AOF', () => {
+  const env = useTelegramTestApp();
   let redis: TestRedis;
   let tg: TelegramEmulator;
   let app: TestAduan;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    tg = await startTelegramEmulator();
-    app = await startTestAduan({
-      redisUrl: redis.url,
-      env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot },
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await tg?.close();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    ({ redis, tg, app } = env);
   });
 
   const readyz = async () => (await fetch(`${app.url}/readyz`)).status;

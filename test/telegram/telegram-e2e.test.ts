@@ -6,6 +6,7 @@ import { findFreePort } from '../../src/redis/embedded.ts';
 import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { useTelegramTestApp } from '../support/telegram-app.ts';
 import {
   type BotMessage,
   startTelegramEmulator,
@@ -29,23 +30,11 @@ function next(
 }
 
 describe('Telegram, long polling, against a Bot API emulator', () => {
-  let redis: TestRedis;
+  const env = useTelegramTestApp();
   let tg: TelegramEmulator;
   let app: TestAduan;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    tg = await startTelegramEmulator();
-    app = await startTestAduan({
-      redisUrl: redis.url,
-      env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot },
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await tg?.close();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    ({ tg, app } = env);
   });
 
   /** Sends a text and waits for the bot's answer after it. */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
-import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
+import { useTelegramTestApp } from '../support/telegram-app.ts';
+import type { TelegramEmulator } from '../support/telegram-emulator.ts';
 
 const TRACKING = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
 
@@ -11,22 +11,11 @@ const TRACKING = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
  * answers that take seconds, and a getUpdates that fails. Each message must arrive, late, and once.
  */
 describe('Telegram answering 5xx, slowly, or not at all', () => {
-  let redis: TestRedis;
+  const env = useTelegramTestApp();
   let tg: TelegramEmulator;
   let app: TestAduan;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    tg = await startTelegramEmulator();
-    app = await startTestAduan({
-      redisUrl: redis.url,
-      env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot },
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await tg?.close();
-    await cleanup(app?.dataDir);
-    await redis?.stop();
+  beforeAll(() => {
+    ({ tg, app } = env);
   });
 
   const sendsTo = (chat: number) =>

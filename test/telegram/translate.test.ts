@@ -123,16 +123,32 @@ describe('Telegram update → inbound', () => {
   it('a reply to the bot’s update about a report adds to that report', () => {
     const update = message({
       text: 'Lampunya masih mati sampai hari ini',
-      reply_to_message: { message_id: 2, date: 1, chat: privateChat, from: { id: 1, is_bot: true, first_name: 'Aduan' }, text: 'Perkembangan laporan ADU-2GA8-K99E:\nStatus: Diteruskan' },
+      reply_to_message: {
+        message_id: 2,
+        date: 1,
+        chat: privateChat,
+        from: { id: 1, is_bot: true, first_name: 'Aduan' },
+        text: 'Perkembangan laporan ADU-2GA8-K99E:\nStatus: Diteruskan',
+      },
     });
     expect(updateToInbound(update, BOT)).toEqual({
       kind: 'inbound',
       chatId: '42',
-      messages: [{ messageId: 'u7', inbound: { kind: 'text', text: 'balas ADU-2GA8-K99E Lampunya masih mati sampai hari ini' } }],
+      messages: [
+        {
+          messageId: 'u7',
+          inbound: { kind: 'text', text: 'balas ADU-2GA8-K99E Lampunya masih mati sampai hari ini' },
+        },
+      ],
     });
     // A reply to the citizen's own message is just text.
-    const own = message({ text: 'ok', reply_to_message: { message_id: 2, date: 1, chat: privateChat, from, text: 'ADU-2GA8-K99E' } });
-    expect(updateToInbound(own, BOT)).toMatchObject({ messages: [{ inbound: { kind: 'text', text: 'ok' } }] });
+    const own = message({
+      text: 'ok',
+      reply_to_message: { message_id: 2, date: 1, chat: privateChat, from, text: 'ADU-2GA8-K99E' },
+    });
+    expect(updateToInbound(own, BOT)).toMatchObject({
+      messages: [{ inbound: { kind: 'text', text: 'ok' } }],
+    });
   });
 
   it('a pressed button is a choice, with the callback to answer and the keyboard to remove', () => {
