@@ -1,7 +1,7 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { ApiKeys } from '../auth/api-keys.ts';
-import { secretsEqual } from '../channels/telegram/telegram-channel.ts';
+import { requireToken } from './admin-auth.ts';
 import { ApiError, parseBody } from './errors.ts';
 
 export interface AdminApiDeps {
@@ -16,41 +16,27 @@ const createBody = z.strictObject({
   agencyId: z.string().min(1).max(60).nullable().describe('null for a coordinator key'),
 });
 
-/** `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
-export function requireAdmin(adminToken: string | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (!adminToken) {
-      res.status(404).json({ error: { code: 'not_found', message: 'No such resource.' } });
-      return;
-    }
-    const given = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    if (!secretsEqual(given, adminToken)) {
-      res.set('www-authenticate', 'Bearer').status(401).json({ error: { code: 'unauthorized', message: 'The admin token is required.' } });
-      return;
-    }
-    next();
-  };
-}
-
 /**
  * Key management for coordinators' tooling, behind `ADMIN_TOKEN`: list, create (the key is in the
  * answer, once) and revoke. The CLI does the same from a shell.
  */
 export function adminApi(deps: AdminApiDeps): Router {
   const router = express.Router();
-  router.use('/admin/api', requireAdmin(deps.adminToken));
+  router.use('/admin/api', requireToken([deps.adminToken]));
   router.get('/admin/api/keys', async (_req, res) => {
     res.json({ items: await deps.apiKeys.list() });
   });
   router.post('/admin/api/keys', express.json({ limit: '4kb' }), async (req, res) => {
     const { agencyId } = parseBody(createBody, req.body);
-    if (agencyId !== null && !deps.knownAgency(agencyId)) throw new ApiError(400, 'unknown_agency', `Unknown agency "${agencyId}".`, 'agencyId');
+    if (agencyId !== null && !deps.knownAgency(agencyId))
+      throw new ApiError(400, 'unknown_agency', `Unknown agency "${agencyId}".`, 'agencyId');
     const { key, record } = await deps.apiKeys.create(agencyId);
     const { hash: _hash, ...shown } = record;
     res.status(201).json({ ...shown, key });
   });
   router.delete('/admin/api/keys/:id', async (req, res) => {
-    if (!(await deps.apiKeys.revoke(String(req.params.id)))) throw new ApiError(404, 'not_found', 'No such key.', 'id');
+    if (!(await deps.apiKeys.revoke(String(req.params.id))))
+      throw new ApiError(404, 'not_found', 'No such key.', 'id');
     res.status(204).end();
   });
   return router;

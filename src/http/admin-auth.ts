@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { secretsEqual } from '../channels/telegram/telegram-channel.ts';
+import { secretsEqual } from '../auth/secrets-equal.ts';
 
 /**
  * The token a request presents: `Authorization: Bearer <token>`, or the password of HTTP Basic

@@ -71,11 +71,9 @@ export function agencyApi(deps: AgencyApiDeps): Router {
       legacyHeaders: false,
       keyGenerator: (_req, res) => (res.locals.key as ApiKeyRecord).id,
       handler: (_req, res) => {
-        res
-          .status(429)
-          .json({
-            error: { code: 'rate_limited', message: 'Too many requests for this key; slow down and retry.' },
-          });
+        res.status(429).json({
+          error: { code: 'rate_limited', message: 'Too many requests for this key; slow down and retry.' },
+        });
       },
     }),
   );

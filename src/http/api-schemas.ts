@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STATUSES } from '../tickets/lifecycle.ts';
+import { ticketEventSchema, ticketSchema } from '../tickets/ticket.ts';
 
 /**
  * The agency API's request shapes, in one place: the routes validate with them and the OpenAPI
@@ -53,56 +54,42 @@ export const errorBody = z.object({
 
 const deadline = z.object({ due: z.string(), metAt: z.string().nullable(), overdue: z.boolean() });
 
-/** A ticket as the API returns it (for the document; the view is built in `toAgencyView`). */
-export const ticketView = z.object({
-  trackingId: z.string(),
-  status: z.enum(STATUSES),
-  type: z.string(),
-  category: z.string(),
-  region: z.string().optional(),
-  agencyId: z.string(),
-  title: z.string(),
-  body: z.string(),
-  incidentDate: z.string().optional(),
-  location: z
-    .object({
-      latitude: z.number().optional(),
-      longitude: z.number().optional(),
-      address: z.string().optional(),
-    })
-    .optional(),
-  attachments: z.array(
-    z.object({
-      index: z.number(),
-      mimeType: z.string(),
-      size: z.number().optional(),
-      fileName: z.string().optional(),
-      url: z.string(),
+/**
+ * A ticket as the API returns it (for the document; the view is built by `toAgencyView`): the stored
+ * ticket without what stays inside Aduan (the reporter's chat, bookkeeping), plus links, deadlines
+ * and the history — derived from the ticket's own schema, so the two cannot drift apart.
+ */
+export const ticketView = ticketSchema
+  .omit({
+    submissionId: true,
+    reporter: true,
+    confirmationQueued: true,
+    eventCount: true,
+    reporterUnreachable: true,
+    attachments: true,
+  })
+  .extend({
+    attachments: z.array(
+      z.object({
+        index: z.number(),
+        mimeType: z.string(),
+        size: z.number().optional(),
+        fileName: z.string().optional(),
+        url: z.string(),
+      }),
+    ),
+    reporter: z
+      .object({ channel: z.string(), reachable: z.boolean() })
+      .nullable()
+      .describe('null for an anonymous report'),
+    deadlines: z.object({
+      verification: deadline,
+      firstResponse: deadline.nullable(),
+      completion: deadline.nullable(),
+      overdue: z.boolean(),
     }),
-  ),
-  anonymous: z.boolean(),
-  confidential: z.boolean(),
-  reporter: z.object({ channel: z.string() }).nullable().describe('null for an anonymous report'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  deadlines: z.object({
-    verification: deadline,
-    firstResponse: deadline.nullable(),
-    completion: deadline.nullable(),
-    overdue: z.boolean(),
-  }),
-  history: z.array(
-    z.object({
-      seq: z.number(),
-      at: z.string(),
-      type: z.string(),
-      actor: z.object({ kind: z.string(), id: z.string().optional() }),
-      from: z.string().optional(),
-      to: z.string().optional(),
-      note: z.string().optional(),
-    }),
-  ),
-});
+    history: z.array(ticketEventSchema),
+  });
 
 export const ticketList = z.object({
   items: z.array(ticketView.omit({ body: true, history: true, attachments: true })),

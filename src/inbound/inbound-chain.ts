@@ -198,7 +198,7 @@ export class InboundChain {
     // then let one copy only resend.
     for (let waited = 0; waited < RESEND_GRACE_MS; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if ((await this.deps.sessions.load(chat, Date.now())).delivered === messageId) return;
+      if ((await this.deps.sessions.delivered(chat)) === messageId) return;
     }
     if (!(await this.deps.sessions.claimResend(chat, messageId, 60_000))) return;
     try {

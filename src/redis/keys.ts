@@ -142,10 +142,6 @@ export class Keys {
     return `${this.prefix}:whatsapp:cloud:held:${chatId}`;
   }
 
-  /** Heartbeats of running workers, for /readyz. */
-  get heartbeats(): string {
-    return `${this.prefix}:heartbeats`;
-  }
   /**
    * Notifications that failed for good, counted by every worker process: a counter in Redis rather
    * than in one process's memory, as a `--role worker` process serves no /metrics of its own.

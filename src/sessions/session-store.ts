@@ -104,6 +104,11 @@ export class SessionStore {
     };
   }
 
+  /** The id of the last message whose replies are known to have been sent (one field, not the session). */
+  delivered(chat: string): Promise<string | null> {
+    return this.redis.hget(this.keys.session(chat), 'd');
+  }
+
   /** Records that the replies to `messageId` were sent (so a redelivery does not send them again). */
   async markDelivered(chat: string, messageId: string): Promise<void> {
     await this.redis.hset(this.keys.session(chat), 'd', messageId);

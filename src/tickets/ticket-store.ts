@@ -103,11 +103,6 @@ export class TicketStore {
     throw new TicketConflictError(trackingId);
   }
 
-  /** Tracking ids of an agency's tickets, newest first. */
-  listByAgency(agencyId: string, limit = 50): Promise<string[]> {
-    return this.redis.zrevrange(this.keys.ticketsByAgency(agencyId), 0, limit - 1);
-  }
-
   /** Number of tickets stored (used by tests and readiness figures). */
   count(): Promise<number> {
     return this.redis.zcard(this.keys.ticketsAll);

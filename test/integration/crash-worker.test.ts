@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { type AduanProcess, spawnAduan } from '../support/aduan-process.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { telegramReportUpToSummary } from '../support/telegram-citizen.ts';
 import {
   type BotMessage,
   startTelegramEmulator,
@@ -66,33 +67,16 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     return worker;
   };
 
-  /** The citizen's side on Telegram: text, buttons, a location and a photo, up to the summary. */
-  async function reportUpToSummary(chat: number): Promise<BotMessage> {
-    const say = async (text: string, next: RegExp) => {
-      const after = tg.sentCount(chat);
-      tg.sendText(chat, text);
-      return tg.waitForMessage(chat, next, { timeoutMs: 20_000, after });
-    };
-    const press = async (on: BotMessage, label: string, next: RegExp) => {
-      const after = tg.sentCount(chat);
-      tg.pressButton(chat, on.message_id, { text: label });
-      return tg.waitForMessage(chat, next, { timeoutMs: 20_000, after });
-    };
-    await say('/lapor', /Apa yang ingin/);
-    await say('pengaduan', /kategori/i);
-    await say('lingkungan', /kabupaten\/kota/i);
-    await say('bantul', /judul/i);
-    await say('Sampah menumpuk di pinggir Jalan Parangtritis', /jelaskan/i);
-    await say('Sampah tidak diangkut sejak seminggu, baunya sampai ke rumah warga.', /kapan/i);
-    await say('kemarin', /lokasi/i);
-    await say('Jalan Parangtritis km 5, Bantul', /foto|dokumen/i);
-    const after = tg.sentCount(chat);
-    tg.sendPhoto(chat, PHOTO);
-    const ack = await tg.waitForMessage(chat, /Berkas diterima/, { timeoutMs: 20_000, after });
-    const anonymous = await press(ack, 'Selesai', /anonim/i);
-    const confidential = await press(anonymous, 'Tidak', /rahasia/i);
-    return press(confidential, 'Tidak', /periksa kembali/i);
-  }
+  /** The citizen's side on Telegram: text, buttons and a photo, up to the summary. */
+  const reportUpToSummary = (chat: number): Promise<BotMessage> =>
+    telegramReportUpToSummary(tg, chat, {
+      category: 'lingkungan',
+      region: 'bantul',
+      title: 'Sampah menumpuk di pinggir Jalan Parangtritis',
+      body: 'Sampah tidak diangkut sejak seminggu, baunya sampai ke rumah warga.',
+      address: 'Jalan Parangtritis km 5, Bantul',
+      photo: PHOTO,
+    });
 
   it('gives exactly one ticket and one confirmation after a second worker process takes over', async () => {
     const chat = 7001;

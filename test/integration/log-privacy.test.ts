@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/redis/embedded.ts';
 import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { telegramCitizen } from '../support/telegram-citizen.ts';
 import {
   type BotMessage,
   startTelegramEmulator,
@@ -57,11 +58,7 @@ describe('logs at debug level carry no text, phone number, chat id, key or token
     await citizen.connect();
     const webTicket = await completeReport(citizen, WEB_TITLE, WEB_BODY);
 
-    const say = async (text: string, next: RegExp) => {
-      const after = tg.sentCount(TG_CHAT);
-      tg.sendText(TG_CHAT, text);
-      return tg.waitForMessage(TG_CHAT, next, { timeoutMs: 20_000, after });
-    };
+    const { say } = telegramCitizen(tg, TG_CHAT);
     await say('/lapor', /Apa yang ingin/);
     await say('pengaduan', /kategori/i);
     await say('transportasi', /kabupaten\/kota/i);

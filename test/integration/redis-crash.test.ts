@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestAduan } from '../support/aduan.ts';
 import type { TestRedis } from '../support/redis.ts';
 import { useTelegramTestApp } from '../support/telegram-app.ts';
+import { telegramReportUpToSummary } from '../support/telegram-citizen.ts';
 import type { BotMessage, TelegramEmulator } from '../support/telegram-emulator.ts';
 import { fillReport, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
@@ -88,7 +89,7 @@ describe('redis-server killed with SIGKILL and restarted from its AOF', () => {
 
   it('in the middle of ticket creation (the worker waiting on a Telegram file): one ticket, one confirmation', async () => {
     const chat = 7101;
-    const summary = await telegramReportUpToSummary(tg, chat);
+    const summary = await telegramReport(tg, chat);
     const ticketsBefore = await app.tickets.count();
     // Hold the worker's getFile for a while: the job is active, its ticket not yet written.
     tg.delayNext('getFile', 6_000);
@@ -122,29 +123,13 @@ async function settle(app: TestAduan): Promise<void> {
 }
 
 /** A Telegram citizen's report with a photo, up to its summary. */
-async function telegramReportUpToSummary(tg: TelegramEmulator, chat: number): Promise<BotMessage> {
-  const say = async (text: string, next: RegExp) => {
-    const after = tg.sentCount(chat);
-    tg.sendText(chat, text);
-    return tg.waitForMessage(chat, next, { timeoutMs: 20_000, after });
-  };
-  const press = async (on: BotMessage, label: string, next: RegExp) => {
-    const after = tg.sentCount(chat);
-    tg.pressButton(chat, on.message_id, { text: label });
-    return tg.waitForMessage(chat, next, { timeoutMs: 20_000, after });
-  };
-  await say('/lapor', /Apa yang ingin/);
-  await say('pengaduan', /kategori/i);
-  await say('jalan', /kabupaten\/kota/i);
-  await say('gunungkidul', /judul/i);
-  await say('Saluran drainase tersumbat di Wonosari', /jelaskan/i);
-  await say('Setiap hujan air meluap ke jalan karena saluran penuh lumpur dan sampah.', /kapan/i);
-  await say('kemarin', /lokasi/i);
-  await say('Jalan Baron, Wonosari', /foto|dokumen/i);
-  const after = tg.sentCount(chat);
-  tg.sendPhoto(chat, PHOTO);
-  const ack = await tg.waitForMessage(chat, /Berkas diterima/, { timeoutMs: 20_000, after });
-  const anonymous = await press(ack, 'Selesai', /anonim/i);
-  const confidential = await press(anonymous, 'Tidak', /rahasia/i);
-  return press(confidential, 'Tidak', /periksa kembali/i);
+function telegramReport(tg: TelegramEmulator, chat: number): Promise<BotMessage> {
+  return telegramReportUpToSummary(tg, chat, {
+    category: 'jalan',
+    region: 'gunungkidul',
+    title: 'Saluran drainase tersumbat di Wonosari',
+    body: 'Setiap hujan air meluap ke jalan karena saluran penuh lumpur dan sampah.',
+    address: 'Jalan Baron, Wonosari',
+    photo: PHOTO,
+  });
 }

@@ -7,6 +7,7 @@ import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 import { useTelegramTestApp } from '../support/telegram-app.ts';
+import { telegramCitizen } from '../support/telegram-citizen.ts';
 import {
   type BotMessage,
   startTelegramEmulator,
@@ -37,17 +38,10 @@ describe('Telegram, long polling, against a Bot API emulator', () => {
     ({ tg, app } = env);
   });
 
-  /** Sends a text and waits for the bot's answer after it. */
-  async function say(chat: number, text: string, expect: RegExp): Promise<BotMessage> {
-    const after = tg.sentCount(chat);
-    tg.sendText(chat, text);
-    return tg.waitForMessage(chat, expect, { timeoutMs: 20_000, after });
-  }
-  async function press(chat: number, on: BotMessage, label: string, expect: RegExp): Promise<BotMessage> {
-    const after = tg.sentCount(chat);
-    tg.pressButton(chat, on.message_id, { text: label });
-    return tg.waitForMessage(chat, expect, { timeoutMs: 20_000, after });
-  }
+  /** Sends a text, or presses a button, and waits for the bot's answer after it. */
+  const say = (chat: number, text: string, next: RegExp) => telegramCitizen(tg, chat).say(text, next);
+  const press = (chat: number, on: BotMessage, label: string, next: RegExp) =>
+    telegramCitizen(tg, chat).press(on, label, next);
 
   it('registers its commands in Indonesian and English at start-up', () => {
     expect(tg.commands('id').map((c) => c.command)).toEqual([

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
@@ -7,6 +6,7 @@ import { Bot, GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { AttachmentRejected, MAX_ATTACHMENT_BYTES } from '../../attachments/attachment-store.ts';
 import type { MediaFetcher } from '../../attachments/resolve-attachments.ts';
+import { secretsEqual } from '../../auth/secrets-equal.ts';
 import type { Outbound } from '../../engine/types.ts';
 import type { InboundEnvelope, InboundOutcome } from '../../inbound/inbound-chain.ts';
 import { hashId, type Logger } from '../../log/logger.ts';
@@ -60,13 +60,6 @@ const UNSUPPORTED = {
 
 /** Polling mode: attempts at one update before giving up on it (a Redis restart takes a few seconds). */
 const POLLING_ATTEMPTS = 6;
-
-/** Constant-time comparison of two secrets of any length (both are hashed to 32 bytes first). */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
-}
 
 /** Joins consecutive messages where the earlier one has no buttons: fewer messages, same reading order. */
 function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {

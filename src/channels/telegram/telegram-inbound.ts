@@ -126,8 +126,11 @@ export function updateToInbound(update: Update, botUsername: string): TelegramUp
         messages: commandMessages(update.update_id, command.command, command.args),
       };
     // A reply to one of the bot's updates about a report adds to that report ("balas ADU-…").
-    const about = message.reply_to_message?.from?.is_bot ? TRACKING_IN_TEXT.exec(message.reply_to_message.text ?? '')?.[0] : undefined;
-    if (about) return one({ kind: 'text', text: `balas ${about} ${message.text}`.slice(0, MAX_TELEGRAM_TEXT) });
+    const about = message.reply_to_message?.from?.is_bot
+      ? TRACKING_IN_TEXT.exec(message.reply_to_message.text ?? '')?.[0]
+      : undefined;
+    if (about)
+      return one({ kind: 'text', text: `balas ${about} ${message.text}`.slice(0, MAX_TELEGRAM_TEXT) });
     return one({ kind: 'text', text: message.text.slice(0, MAX_TELEGRAM_TEXT) });
   }
   if (message.location) {

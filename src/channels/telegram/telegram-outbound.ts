@@ -6,6 +6,7 @@ import type {
   ReplyKeyboardRemove,
 } from 'grammy/types';
 import type { Outbound } from '../../engine/types.ts';
+import { splitText } from '../split-text.ts';
 
 /** Telegram's limit on one message's text. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -28,20 +29,6 @@ export function toTelegramHtml(text: string): string {
   return escaped.replace(/\*([^*\n]+)\*/g, '<b>$1</b>');
 }
 
-/** Splits text at line breaks (or hard, as a last resort) into pieces Telegram accepts. */
-function split(text: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const cut = rest.lastIndexOf('\n', limit);
-    const at = cut > limit / 2 ? cut : limit;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^\n/, '');
-  }
-  parts.push(rest);
-  return parts;
-}
-
 /** Short labels sit two to a row; long ones get a row each, so nothing is cut off on a phone. */
 function rows<T>(buttons: T[], labels: string[]): T[][] {
   const short = labels.every((l) => [...l].length <= 18);
@@ -58,7 +45,7 @@ function rows<T>(buttons: T[], labels: string[]): T[][] {
  * a reply keyboard left from an earlier question. Long texts are split; the keyboard goes on the last part.
  */
 export function renderForTelegram(message: Outbound): TelegramMessage[] {
-  const html = split(toTelegramHtml(message.text));
+  const html = splitText(toTelegramHtml(message.text), TELEGRAM_TEXT_LIMIT);
   const choices = (message.choices ?? []).filter(
     (c) => Buffer.byteLength(c.payload, 'utf8') <= CALLBACK_DATA_LIMIT,
   );

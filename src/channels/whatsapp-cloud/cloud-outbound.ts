@@ -1,4 +1,5 @@
 import type { Choice, Lang, Outbound } from '../../engine/types.ts';
+import { splitText } from '../split-text.ts';
 import { renderForWhatsApp } from '../whatsapp/whatsapp-outbound.ts';
 
 /**
@@ -34,27 +35,13 @@ export const CLOUD_LIMITS = {
 
 const LIST_BUTTON: Record<Lang, string> = { id: 'Pilih', en: 'Choose' };
 
-/** Splits text at line breaks (or hard, as a last resort) into pieces of at most `limit` characters. */
-function split(text: string, limit: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const cut = rest.lastIndexOf('\n', limit);
-    const at = cut > limit / 2 ? cut : limit;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^\n/, '');
-  }
-  parts.push(rest);
-  return parts;
-}
-
 const textMessage = (body: string): CloudMessage => ({ type: 'text', text: { body, preview_url: false } });
 const length = (s: string) => [...s].length;
 const cut = (s: string, max: number) => (length(s) <= max ? s : `${[...s].slice(0, max - 1).join('')}…`);
 
 /** Leading texts, then an interactive message whose body is the last piece that fits its limit. */
 function withBody(text: string, limit: number, interactive: (body: string) => CloudMessage): CloudMessage[] {
-  const parts = split(text, limit);
+  const parts = splitText(text, limit);
   const last = parts.pop() as string;
   return [...parts.map(textMessage), interactive(last)];
 }
@@ -128,7 +115,7 @@ export function renderForCloud(message: Outbound, lang: Lang): CloudMessage[] {
     }));
     return own.length > 0 ? [...request, ...renderForCloud({ text: '⬇️', choices: own }, lang)] : request;
   }
-  if (choices.length === 0) return split(message.text, CLOUD_LIMITS.text).map(textMessage);
+  if (choices.length === 0) return splitText(message.text, CLOUD_LIMITS.text).map(textMessage);
   if (fitIds(choices)) {
     if (
       choices.length <= CLOUD_LIMITS.buttons &&

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { secretsEqual } from '../telegram/telegram-channel.ts';
+import { secretsEqual } from '../../auth/secrets-equal.ts';
 
 /**
  * Whether `header` (`X-Hub-Signature-256`) signs `rawBody` with the Meta app's secret: Meta sends

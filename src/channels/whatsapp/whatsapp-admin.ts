@@ -1,8 +1,7 @@
 import express, { type Router } from 'express';
 import type { Redis } from 'ioredis';
-import { presentedToken } from '../../http/admin-auth.ts';
+import { requireToken } from '../../http/admin-auth.ts';
 import type { Keys } from '../../redis/keys.ts';
-import { secretsEqual } from '../telegram/telegram-channel.ts';
 import { qrDataUrl } from './whatsapp-qr.ts';
 
 /** The admin page that shows the WhatsApp state and, while a number waits to be linked, its QR code. */
@@ -28,12 +27,7 @@ const STATES: Record<string, string> = {
  */
 export function whatsappAdminRoutes(options: { redis: Redis; keys: Keys; adminToken: string }): Router {
   const router = express.Router();
-  router.get(WHATSAPP_ADMIN_PATH, async (req, res) => {
-    if (!secretsEqual(presentedToken(req), options.adminToken)) {
-      res.set('WWW-Authenticate', 'Basic realm="Aduan admin", charset="UTF-8"');
-      res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing admin token.' } });
-      return;
-    }
+  router.get(WHATSAPP_ADMIN_PATH, requireToken([options.adminToken]), async (_req, res) => {
     const status = await options.redis.hgetall(options.keys.whatsappStatus);
     const state = status.state ?? 'none';
     const image =

@@ -1,4 +1,5 @@
 import type { Choice, Lang, Outbound } from '../../engine/types.ts';
+import { splitText } from '../split-text.ts';
 
 /** Longest text put in one WhatsApp message: the app allows far more, phones read this comfortably. */
 export const WHATSAPP_TEXT_LIMIT = 4096;
@@ -20,20 +21,6 @@ const HINTS = {
 
 /** Global words (`~g|skip`) are said in the prompt itself ("ketik *lewati*"), so they are not numbered. */
 const isGlobal = (c: Choice) => c.payload.startsWith('~g|');
-
-/** Splits text at line breaks (or hard, as a last resort) into pieces of at most `limit` characters. */
-function split(text: string, limit = WHATSAPP_TEXT_LIMIT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const cut = rest.lastIndexOf('\n', limit);
-    const at = cut > limit / 2 ? cut : limit;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^\n/, '');
-  }
-  parts.push(rest);
-  return parts;
-}
 
 /**
  * Renders one of Aduan's messages as WhatsApp texts. WhatsApp (unofficial client) has no buttons,
@@ -58,5 +45,5 @@ export function renderForWhatsApp(message: Outbound, lang: Lang): string[] {
       pages.push([HINTS.more[lang], ...numbered.slice(i, i + CHOICES_PER_PAGE)].join('\n'));
   }
   if (message.requestLocation) lines.push('', HINTS.location[lang]);
-  return [...split(lines.join('\n')), ...pages];
+  return [...splitText(lines.join('\n'), WHATSAPP_TEXT_LIMIT), ...pages];
 }
