@@ -216,6 +216,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     telegram = new TelegramChannel({
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
+      apiTimeoutMs: config.TELEGRAM_API_TIMEOUT_SECONDS * 1000,
       ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
         ? { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }
         : {}),

@@ -55,6 +55,11 @@ export const configSchema = z
     TELEGRAM_API_ROOT: z
       .url({ protocol: /^https?$/, message: 'expected an http(s):// URL' })
       .default('https://api.telegram.org'),
+    /**
+     * How long one Bot API call (getUpdates excepted: it keeps its long-poll wait) may take before it
+     * is abandoned and tried again; grammY's own limit is 500 s.
+     */
+    TELEGRAM_API_TIMEOUT_SECONDS: int(1, 300).default(20),
     TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' }).optional(),
     TELEGRAM_WEBHOOK_SECRET: z
       .string()

@@ -13,15 +13,16 @@ export interface TelegramTestEnv {
 /**
  * A real redis-server, the Telegram Bot API emulator, and a real Aduan with Telegram on (long
  * polling against the emulator), for one `describe` block: started in `beforeAll`, stopped in `afterAll`.
+ * `options.env` adds settings (e.g. a short TELEGRAM_API_TIMEOUT_SECONDS).
  */
-export function useTelegramTestApp(): TelegramTestEnv {
+export function useTelegramTestApp(options: { env?: Record<string, string> } = {}): TelegramTestEnv {
   const env = {} as TelegramTestEnv;
   beforeAll(async () => {
     env.redis = await startTestRedis();
     env.tg = await startTelegramEmulator();
     env.app = await startTestAduan({
       redisUrl: env.redis.url,
-      env: { TELEGRAM_BOT_TOKEN: env.tg.token, TELEGRAM_API_ROOT: env.tg.apiRoot },
+      env: { ...options.env, TELEGRAM_BOT_TOKEN: env.tg.token, TELEGRAM_API_ROOT: env.tg.apiRoot },
     });
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@
  *
  * The test side plays the citizen (`sendText`, `pressButton`, `sendLocation`, `sendPhoto`, ...) and
  * watches the bot (`messages`, `waitForMessage`, `calls`, `waitForCall`), and can inject faults
- * (`failNext`, `delayNext`, `block`).
+ * (`failNext`, `delayNext`, `stallNext`, `block`).
  *
  * Deliberate differences from Telegram, all in the test's favour: update and message ids start at 1,
  * webhooks may be plain http (Telegram wants https), photos keep the exact bytes the test sent (Telegram
@@ -113,6 +113,8 @@ export interface ApiCall {
   at: number;
   /** True when the bot made this call as the body of its webhook response. */
   webhookReply?: boolean;
+  /** True when `stallNext` swallowed this call: never answered and never carried out. */
+  stalled?: boolean;
 }
 
 /** An error envelope for `failNext`; `retry_after` goes into `parameters`, as Telegram does for 429. */
@@ -238,8 +240,17 @@ export interface TelegramEmulator {
 
   /** The next `times` calls of `method` answer with this error instead. */
   failNext(method: string, times: number, error: FaultSpec): void;
-  /** The next `times` (default 1) calls of `method` are answered `ms` later (processed after the pause). */
+  /**
+   * The next `times` (default 1) calls of `method` are answered `ms` later (processed after the pause,
+   * even when the bot stopped waiting before: a call carried out whose answer was lost).
+   */
   delayNext(method: string, ms: number, times?: number): void;
+  /**
+   * The next `times` (default 1) calls of `method` are lost on the way: recorded (with `stalled`) but
+   * never carried out and never answered; the connection stays open until the bot gives up on it
+   * (or `close`). Checked before `delayNext` and `failNext`, which are left for the calls after.
+   */
+  stallNext(method: string, times?: number): void;
   /**
    * The citizen blocks the bot (in a group: removes it): later sends, edits and chat actions to the
    * chat answer 403, and the bot gets a `my_chat_member` update unless `silent`.
@@ -963,6 +974,12 @@ async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
   return params;
 }
 
+/** Resolves once `signal` aborts (at once if it already has). */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
@@ -1071,6 +1088,7 @@ class Emulator implements TelegramEmulator {
   private readonly callLog: ApiCall[] = [];
   private readonly faults = new Map<string, FaultSpec[]>();
   private readonly delays = new Map<string, number[]>();
+  private readonly stalls = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private readonly sleepers = new Set<() => void>();
   private queue: QueuedUpdate[] = [];
@@ -1146,7 +1164,7 @@ class Emulator implements TelegramEmulator {
       res.on('close', () => {
         if (!res.writableFinished) abort.abort();
       });
-      let response: ApiResponse;
+      let response: ApiResponse | undefined;
       try {
         const params = await readParams(req, url);
         response = await this.invoke(api[2] ?? '', params, abort.signal, false);
@@ -1154,6 +1172,8 @@ class Emulator implements TelegramEmulator {
         if (!(err instanceof ApiError)) throw err;
         response = err.envelope();
       }
+      // A stalled call is never answered: the bot gave up (closing the socket) or the emulator closes.
+      if (!response) return void res.destroy();
       sendJson(res, response.ok ? 200 : response.error_code, response);
     } catch (err) {
       if (!res.headersSent) {
@@ -1181,12 +1201,13 @@ class Emulator implements TelegramEmulator {
     res.end(file.bytes);
   }
 
+  /** Carries out and answers one call; undefined for a stalled call, once the caller has given up. */
   private async invoke(
     method: string,
     params: Params,
     signal: AbortSignal,
     webhookReply: boolean,
-  ): Promise<ApiResponse> {
+  ): Promise<ApiResponse | undefined> {
     // Bot API method names are case-insensitive.
     const name = Object.keys(this.handlers).find((k) => k.toLowerCase() === method.toLowerCase()) ?? method;
     const call: ApiCall = {
@@ -1196,6 +1217,15 @@ class Emulator implements TelegramEmulator {
       ...(webhookReply ? { webhookReply: true } : {}),
     };
     this.callLog.push(call);
+    const stalls = this.stalls.get(name) ?? 0;
+    if (stalls > 0) {
+      this.stalls.set(name, stalls - 1);
+      call.stalled = true;
+      this.notify();
+      // Nobody waits for a webhook reply's answer; an HTTP caller is kept hanging until it gives up.
+      if (!webhookReply) await untilAborted(AbortSignal.any([signal, this.lifetime.signal]));
+      return undefined;
+    }
     const delay = this.delays.get(name)?.shift();
     if (delay !== undefined) await this.sleep(delay);
     call.response = await this.answer(name, params, signal);
@@ -2164,6 +2194,10 @@ class Emulator implements TelegramEmulator {
     const list = this.delays.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(ms);
     this.delays.set(method, list);
+  }
+
+  stallNext(method: string, times = 1): void {
+    this.stalls.set(method, (this.stalls.get(method) ?? 0) + times);
   }
 
   // ----- Lifecycle -----

@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import express, { type Router } from 'express';
-import { Bot, GrammyError } from 'grammy';
+import { Bot, GrammyError, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { AttachmentRejected, MAX_ATTACHMENT_BYTES } from '../../attachments/attachment-store.ts';
 import type { MediaFetcher } from '../../attachments/resolve-attachments.ts';
@@ -33,6 +33,8 @@ export interface TelegramChannelOptions {
   logger: Logger;
   /** Spacing of messages to one chat (Telegram: about one a second; short bursts tolerated). */
   perChatIntervalMs?: number;
+  /** How long one Bot API call may take (getUpdates excepted); default 20 000. */
+  apiTimeoutMs?: number;
 }
 
 /** The commands shown in Telegram's menu, per language (Indonesian is also the default). */
@@ -61,6 +63,31 @@ const UNSUPPORTED = {
 /** Polling mode: attempts at one update before giving up on it (a Redis restart takes a few seconds). */
 const POLLING_ATTEMPTS = 6;
 
+/** The default of `apiTimeoutMs` (TELEGRAM_API_TIMEOUT_SECONDS). */
+const DEFAULT_API_TIMEOUT_MS = 20_000;
+
+/**
+ * An API transformer that gives each Bot API call its own time limit (grammY's is 500 s), except
+ * `getUpdates`, whose long poll waits up to 30 s by design. It must be installed first, so that it
+ * sits innermost: the timer then starts when the request is actually sent (not while the throttler
+ * holds it), and @grammyjs/auto-retry, outside it, sees the abort as the HttpError grammY turns it
+ * into and tries again, with a fresh timer for each attempt. A caller's own signal still aborts.
+ */
+export function callTimeout(ms: number, onTimeout: (method: string) => void = () => undefined): Transformer {
+  return (prev, method, payload, given) => {
+    if (method === 'getUpdates') return prev(method, payload, given);
+    // grammY types signals with the abort-controller polyfill's class; at run time it only calls
+    // addEventListener and reads `aborted`, which Node's own AbortSignal has.
+    const signal = given as unknown as AbortSignal | undefined;
+    const timeout = AbortSignal.timeout(ms);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    return prev(method, payload, combined as unknown as typeof given).catch((err: unknown) => {
+      if (timeout.aborted && !signal?.aborted) onTimeout(method);
+      throw err;
+    });
+  };
+}
+
 /** Joins consecutive messages where the earlier one has no buttons: fewer messages, same reading order. */
 function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {
   const merged: Outbound[] = [];
@@ -79,8 +106,9 @@ function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {
  *
  * - Long polling with @grammyjs/runner (one chat's updates in order, chats in parallel), or a
  *   webhook whose secret header is checked in constant time.
- * - Outbound through auto-retry (429 waits `retry_after`; 5xx and network errors retried) and a
- *   throttler (overall, per group and per chat, within Telegram's published limits).
+ * - Outbound through auto-retry (429 waits `retry_after`; 5xx, network errors and calls that took
+ *   longer than `apiTimeoutMs` retried) and a throttler (overall, per group and per chat, within
+ *   Telegram's published limits).
  * - 403 "blocked by the user" and "chat not found" are permanent: the notification worker records them.
  */
 export class TelegramChannel implements ChannelAdapter {
@@ -90,6 +118,13 @@ export class TelegramChannel implements ChannelAdapter {
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+    // Installed first = innermost (each `use` wraps the calls installed before it): see callTimeout.
+    const timeoutMs = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+    this.bot.api.config.use(
+      callTimeout(timeoutMs, (method) =>
+        options.logger.warn({ method, timeoutMs }, 'telegram API call timed out; trying again'),
+      ),
+    );
     this.bot.api.config.use(
       apiThrottler({ out: { maxConcurrent: 1, minTime: options.perChatIntervalMs ?? 1000 } }),
     );
