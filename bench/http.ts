@@ -14,7 +14,11 @@ import type { FlowCatalog } from '../src/engine/engine.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { startAduan } from '../src/main.ts';
 import type { TicketJob } from '../src/queue/queues.ts';
-import type { Figure } from './lib.ts';
+import { alternate, type Figure, median, roundsText } from './lib.ts';
+
+/** Alternating rounds (bare express, then Aduan), each half of the figure's seconds. */
+const ROUNDS = 3;
+
 import { sampleSubmission } from './tickets.ts';
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -99,18 +103,27 @@ export async function benchHttp(o: HttpOptions): Promise<Figure[]> {
     const auth = [`authorization=Bearer ${key}`];
     await autocannon(`${aduan.url}${path}`, 1, o.connections, auth); // warm-up
     await autocannon(`${bare.url}${path}`, 1, o.connections, auth);
-    const b = await autocannon(`${bare.url}${path}`, o.seconds, o.connections, auth);
-    const m = await autocannon(`${aduan.url}${path}`, o.seconds, o.connections, auth);
+    const rounds = await alternate(
+      ROUNDS,
+      () => autocannon(`${bare.url}${path}`, o.seconds / 2, o.connections, auth),
+      () => autocannon(`${aduan.url}${path}`, o.seconds / 2, o.connections, auth),
+      (c) => c.requests.average,
+    );
+    const k = rounds.ratios.indexOf(rounds.ratio);
+    const m = rounds.mine[k] as Cannon;
+    const b = rounds.base[k] as Cannon;
+    const sum = (cs: Cannon[], f: (c: Cannon) => number) => cs.reduce((n, c) => n + f(c), 0);
     return [
       {
         group: '5',
         name: `GET /api/v1/tickets/{id}, ${o.connections} connections`,
-        value: m.requests.average,
+        value: median(rounds.mine.map((c) => c.requests.average)),
         unit: 'req/s',
         baselineName: 'bare express, same JSON',
-        baselineValue: b.requests.average,
+        baselineValue: median(rounds.base.map((c) => c.requests.average)),
+        ratio: rounds.ratio,
         target: { min: 0.5, text: '≥ 0.50' },
-        note: `latency p50 ${m.latency.p50} ms, p99 ${m.latency.p99} ms (bare: ${b.latency.p50} ms, ${b.latency.p99} ms); non-2xx ${m.non2xx}/${b.non2xx}, errors ${m.errors}/${b.errors}; ${body.length} B of JSON`,
+        note: `${roundsText(rounds.ratios)}; median round: latency p50 ${m.latency.p50} ms, p99 ${m.latency.p99} ms (bare: ${b.latency.p50} ms, ${b.latency.p99} ms); non-2xx ${sum(rounds.mine, (c) => c.non2xx)}/${sum(rounds.base, (c) => c.non2xx)}, errors ${sum(rounds.mine, (c) => c.errors)}/${sum(rounds.base, (c) => c.errors)}; ${body.length} B of JSON`,
       },
     ];
   } finally {

@@ -18,7 +18,11 @@ import { Keys } from '../src/redis/keys.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import { TicketService } from '../src/tickets/ticket-service.ts';
 import { TicketStore } from '../src/tickets/ticket-store.ts';
-import type { Figure } from './lib.ts';
+import { alternate, commandStats, describeCommands, type Figure, median, roundsText } from './lib.ts';
+
+/** Alternating rounds per figure (baseline, then Aduan), each with a third of the jobs. */
+const ROUNDS = 3;
+
 import { SCRIPT } from './turns.ts';
 
 /** The submission the report script confirms, as the engine makes it. */
@@ -79,22 +83,12 @@ export async function benchTickets(o: TicketsOptions): Promise<Figure[]> {
         concurrency,
       });
       bareWorker.on('completed', () => bareDone++);
-      const bare = await run(
-        o.jobs,
-        (i) =>
-          bareQueue.add('job', { submission, reporter: { channel: 'bench', chatId: `c${i}`, lang: 'id' } }),
-        () => bareDone,
-      );
-      await bareWorker.close();
-      await bareQueue.obliterate({ force: true });
-      await bareQueue.close();
 
       // Aduan: the production queues, service and workers under a fresh key prefix.
       const keys = new Keys(`bench-tickets-${tag}`);
       const queues = openQueues(producer, keys.bull);
-      const store = new TicketStore(redis, keys);
       const service = new TicketService({
-        store,
+        store: new TicketStore(redis, keys),
         routing: () => o.routing,
         enqueueNotification: async (job, jobId) => {
           await queues.notifications.add('notify', job, { jobId });
@@ -117,18 +111,55 @@ export async function benchTickets(o: TicketsOptions): Promise<Figure[]> {
       for (const w of others) await w.pause();
       let done = 0;
       ticketWorker?.on('completed', () => done++);
-      const mine = await run(
-        o.jobs,
-        (i) => {
-          const job: TicketJob = {
-            submission: { ...submission, submissionId: `sub_bench${tag}x${i}` } as TicketJob['submission'],
-            reporter: { channel: 'bench', chatId: `c${i}`, lang: 'id' },
-          };
-          return queues.tickets.add('ticket', job, { jobId: ticketJobId(job.submission.submissionId) });
+
+      const perRound = Math.ceil(o.jobs / ROUNDS);
+      let round = 0;
+      let bareCommands = '';
+      let mineCommands = '';
+      const rounds = await alternate(
+        ROUNDS,
+        async () => {
+          const before = await commandStats(redis);
+          const start = bareDone;
+          const rate = await run(
+            perRound,
+            (i) =>
+              bareQueue.add('job', {
+                submission,
+                reporter: { channel: 'bench', chatId: `c${i}`, lang: 'id' },
+              }),
+            () => bareDone - start,
+          );
+          bareCommands = describeCommands(before, await commandStats(redis), perRound);
+          return rate;
         },
-        () => done,
+        async () => {
+          const before = await commandStats(redis);
+          const start = done;
+          round++;
+          const rate = await run(
+            perRound,
+            (i) => {
+              const job: TicketJob = {
+                submission: {
+                  ...submission,
+                  submissionId: `sub_bench${tag}r${round}x${i}`,
+                } as TicketJob['submission'],
+                reporter: { channel: 'bench', chatId: `c${i}`, lang: 'id' },
+              };
+              return queues.tickets.add('ticket', job, { jobId: ticketJobId(job.submission.submissionId) });
+            },
+            () => done - start,
+          );
+          mineCommands = describeCommands(before, await commandStats(redis), perRound);
+          return rate;
+        },
+        (rate) => rate,
       );
       const confirmations = await queues.notifications.getWaitingCount();
+      await bareWorker.close();
+      await bareQueue.obliterate({ force: true });
+      await bareQueue.close();
       await workers.close();
       for (const q of [queues.tickets, queues.notifications, queues.housekeeping])
         await q.obliterate({ force: true });
@@ -136,12 +167,13 @@ export async function benchTickets(o: TicketsOptions): Promise<Figure[]> {
       figures.push({
         group: '3',
         name: `tickets/s end to end, worker concurrency ${concurrency}`,
-        value: mine,
+        value: median(rounds.mine),
         unit: '/s',
         baselineName: 'bare BullMQ add → no-op',
-        baselineValue: bare,
+        baselineValue: median(rounds.base),
+        ratio: rounds.ratio,
         target: { min: 0.5, text: '≥ 0.50' },
-        note: `${o.jobs} jobs each side; ${confirmations} confirmations queued`,
+        note: `${roundsText(rounds.ratios)}; ${perRound} jobs per round and side; ${confirmations} confirmations queued; per job: Aduan ${mineCommands} | bare ${bareCommands}`,
       });
     }
   } finally {
