@@ -70,11 +70,14 @@ export class TicketService {
       pick(REPORT_FIELDS.category) ?? '',
       pick(REPORT_FIELDS.region),
     );
-    // Files first: if a download fails the job is retried before any ticket exists.
-    const existing = await this.deps.store.bySubmission(submission.submissionId);
+    // Files first: if a download fails the job is retried before any ticket exists. Only a report
+    // with files asks whether its ticket exists already (a re-run must not fetch them again); for
+    // the rest the create script below answers that, one round trip fewer per ticket.
     const media = answers[REPORT_FIELDS.attachments];
     const attachments =
-      existing || media?.kind !== 'media' ? undefined : await this.deps.resolveAttachments(media.value);
+      media?.kind !== 'media' || (await this.deps.store.bySubmission(submission.submissionId))
+        ? undefined
+        : await this.deps.resolveAttachments(media.value);
     let made: { ticket: Ticket; event: TicketEvent } | null = null;
     let existingId: string | null = null;
     for (let attempt = 0; !made && !existingId; attempt++) {
