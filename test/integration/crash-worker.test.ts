@@ -3,6 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notificationJobId } from '../../src/queue/queues.ts';
 import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { type AduanProcess, spawnAduan } from '../support/aduan-process.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
@@ -15,14 +16,22 @@ import {
 
 const TRACKING = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
 const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('foto sampah menumpuk')]);
+/** Preloaded into a worker process: it hangs right after its `ticketCreate` script has run. */
+const HANG_AFTER_TICKET_CREATE = new URL('../support/hang-after-ticket-create.mjs', import.meta.url);
+const HUNG = /^ADUAN-TEST hung after ticketCreate (.*)$/;
 
 /**
  * A queue worker *process* (`aduan start --role worker`, spawned for real) is SIGKILLed while it is
- * creating a ticket. The "middle" is made deterministic, not hoped for: the report carries a
- * Telegram photo, the emulator holds the worker's `getFile` call, and the kill lands while the job
- * is active, holds its lock and waits on that call — after the job was taken, before the ticket is
- * written. A second worker process then takes the job over once the dead one's lock expires
- * (BullMQ's stalled-job check: about 30–60 s with the default lock of 30 s).
+ * creating a ticket, at each of the two dangerous moments. The "middle" is made deterministic, not
+ * hoped for:
+ * - before the ticket is written: the report carries a Telegram photo, the emulator holds the
+ *   worker's `getFile` call, and the kill lands while the job is active, holds its lock and waits
+ *   on that call;
+ * - after the ticket is written, before its confirmation is queued and before the job is
+ *   acknowledged: the worker runs with a preload (hang-after-ticket-create.mjs) that makes the
+ *   `ticketCreate` script's promise never settle once Redis has answered it.
+ * A second worker process then takes the job over once the dead one's lock expires (BullMQ's
+ * stalled-job check: about 30–60 s with the default lock of 30 s).
  */
 describe('a worker process killed with SIGKILL in the middle of creating a ticket', () => {
   let redis: TestRedis;
@@ -52,7 +61,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     await redis?.stop();
   });
 
-  const startWorker = async () => {
+  const startWorker = async (env: Record<string, string> = {}) => {
     const worker = await spawnAduan(
       'worker',
       {
@@ -60,6 +69,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
         DATA_DIR: workerDir,
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_API_ROOT: tg.apiRoot,
+        ...env,
       },
       /"msg":"started"/,
     );
@@ -68,11 +78,14 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
   };
 
   /** The citizen's side on Telegram: text, buttons and a photo, up to the summary. */
-  const reportUpToSummary = (chat: number): Promise<BotMessage> =>
+  const reportUpToSummary = (
+    chat: number,
+    title = 'Sampah menumpuk di pinggir Jalan Parangtritis',
+  ): Promise<BotMessage> =>
     telegramReportUpToSummary(tg, chat, {
       category: 'lingkungan',
       region: 'bantul',
-      title: 'Sampah menumpuk di pinggir Jalan Parangtritis',
+      title,
       body: 'Sampah tidak diangkut sejak seminggu, baunya sampai ke rumah warga.',
       address: 'Jalan Parangtritis km 5, Bantul',
       photo: PHOTO,
@@ -123,5 +136,65 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     expect(ticket?.attachments.map((a) => a.ref)).toEqual([`file:${hash}.jpg`]);
     expect(await readFile(join(workerDir, 'attachments', `${hash}.jpg`))).toEqual(PHOTO);
     expect(tg.calls('getFile')).toHaveLength(2);
+  }, 150_000);
+
+  it('gives exactly one ticket and one confirmation when killed after writing the ticket, before queuing the confirmation', async () => {
+    const chat = 7002;
+    // No other worker may take the job: the one the test above left running stops first.
+    for (const w of workers) await w.stop();
+    const ticketsBefore = await bot.tickets.count();
+    const first = await startWorker({
+      NODE_OPTIONS: `--import=${HANG_AFTER_TICKET_CREATE.href}`,
+    });
+    const summary = await reportUpToSummary(chat, 'Sampah dibakar di lahan kosong Sewon');
+    tg.pressButton(chat, summary.message_id, { text: 'Kirim laporan' });
+
+    // The worker wrote the ticket and hangs right after: the marker carries the script's reply.
+    let hung: RegExpExecArray | undefined;
+    await expect
+      .poll(() => (hung = first.output.map((l) => HUNG.exec(l)).find((m) => m !== null) ?? undefined), {
+        timeout: 20_000,
+        interval: 20,
+      })
+      .toBeDefined();
+    const [code, trackingId] = JSON.parse(hung?.[1] as string) as [number, string];
+    expect(code).toBe(1);
+    const [job] = await bot.queues.tickets.getJobs(['active']);
+    expect(job).toBeDefined();
+    const submissionId = job?.data.submission.submissionId as string;
+    await first.kill();
+
+    // Killed between the write and the acknowledgement: the ticket is stored, the job is still
+    // active under the dead worker's lock, no confirmation was queued and none was shown.
+    expect(await bot.tickets.bySubmission(submissionId)).toBe(trackingId);
+    expect(await bot.tickets.count()).toBe(ticketsBefore + 1);
+    expect(await job?.getState()).toBe('active');
+    expect(await bot.queues.notifications.getJob(notificationJobId(trackingId, 1))).toBeUndefined();
+    expect(tg.messages(chat).filter((m) => TRACKING.test(m.text ?? ''))).toHaveLength(0);
+
+    const started = Date.now();
+    await startWorker();
+    const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 100_000, after: 0 });
+    console.info(`crash-worker: taken over and confirmed ${Date.now() - started} ms after the restart`);
+    expect(confirmation.text).toContain(trackingId);
+    await expect
+      .poll(
+        async () => ({
+          tickets: await bot.queues.tickets.getJobCounts('waiting', 'active', 'delayed'),
+          notifications: await bot.queues.notifications.getJobCounts('waiting', 'active', 'delayed'),
+        }),
+        { timeout: 20_000, interval: 200 },
+      )
+      .toEqual({
+        tickets: { waiting: 0, active: 0, delayed: 0 },
+        notifications: { waiting: 0, active: 0, delayed: 0 },
+      });
+    // The second run found the ticket rather than making another, and queued the one confirmation.
+    expect(await bot.tickets.count()).toBe(ticketsBefore + 1);
+    expect(await bot.tickets.bySubmission(submissionId)).toBe(trackingId);
+    expect(tg.messages(chat).filter((m) => TRACKING.test(m.text ?? ''))).toHaveLength(1);
+    expect(await bot.queues.tickets.getJobState(job?.id as string)).toBe('completed');
+    expect(await bot.queues.notifications.getJobState(notificationJobId(trackingId, 1))).toBe('completed');
+    expect((await bot.tickets.get(trackingId))?.ticket.title).toBe('Sampah dibakar di lahan kosong Sewon');
   }, 150_000);
 });
