@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_NETWORK_ATTEMPTS } from '../../src/channels/telegram/telegram-channel.ts';
 import { notificationJobId } from '../../src/queue/queues.ts';
 import type { TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
@@ -145,6 +146,59 @@ describe('Telegram answering 5xx, slowly, or not at all', () => {
     const count = shown(chat, /Apa yang ingin/).length;
     console.log(`answer lost after sendMessage was carried out: the citizen sees the reply ${count} time(s)`);
     expect(count).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('fails the notification job when sendMessage stays unanswered, and the BullMQ retry delivers it once', async () => {
+    const chat = 8007;
+    tg.addChat(chat);
+    const { ticket } = await app.service.createFromJob(
+      ticketJobFixture('tgdown0001', { channel: 'telegram', chatId: String(chat) }),
+    );
+    await tg.waitForMessage(chat, TRACKING, { timeoutMs: 20_000 });
+    await settle(app);
+    // Unreachable for every attempt of one call (2 s each, with auto-retry's 3 s, 6 s, 12 s between).
+    tg.stallNext('sendMessage', MAX_NETWORK_ATTEMPTS);
+    const started = Date.now();
+    const changed = await app.service.changeStatus(ticket.trackingId, 'verified', undefined, {
+      kind: 'coordinator',
+    });
+    if (!changed) throw new Error('the status change was refused');
+    const job = async () => {
+      const found = await app.queues.notifications.getJob(
+        notificationJobId(ticket.trackingId, changed.event.seq),
+      );
+      if (!found) throw new Error('no notification job');
+      return found;
+    };
+    // The call gives up: the job's attempt fails, and BullMQ schedules a retry (2 s later).
+    await expect.poll(async () => (await job()).attemptsMade, { timeout: 45_000, interval: 100 }).toBe(1);
+    console.log(`Telegram unreachable: the job's first attempt failed after ${Date.now() - started} ms`);
+    const failed = await job();
+    expect(failed.failedReason).toBe(
+      `telegram sendMessage: no answer after ${MAX_NETWORK_ATTEMPTS} attempts`,
+    );
+    expect(['delayed', 'waiting', 'active']).toContain(await failed.getState());
+    expect(shown(chat, /Terverifikasi/)).toHaveLength(0);
+    // Telegram answers again: the retry delivers it, once.
+    await tg.waitForMessage(chat, /Terverifikasi/, { timeoutMs: 20_000 });
+    console.log(`Telegram unreachable: the status update arrived after ${Date.now() - started} ms`);
+    await settle(app);
+    expect(shown(chat, /Terverifikasi/)).toHaveLength(1);
+    const attempts = sendsTo(chat).filter((c) => /Terverifikasi/.test(String(c.params.text)));
+    expect(attempts.map((c) => [c.stalled === true, c.response?.ok])).toEqual([
+      ...Array.from({ length: MAX_NETWORK_ATTEMPTS }, () => [true, undefined]),
+      [false, true],
+    ]);
+    const done = await job();
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsMade).toBe(2);
+    expect((await app.tickets.get(ticket.trackingId))?.ticket.reporterUnreachable).toBe(false);
+    // Logged once, at warn, with the method only.
+    const gaveUp = app.logs.lines.filter((l) => /giving up/.test(l)).map((l) => JSON.parse(l));
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]).toMatchObject({ level: 40, method: 'sendMessage' });
+    const { time: _time, ...said } = gaveUp[0];
+    expect(JSON.stringify(said)).not.toContain(String(chat));
   }, 60_000);
 });
 

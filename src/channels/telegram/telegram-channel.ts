@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import express, { type Router } from 'express';
-import { Bot, GrammyError, type Transformer } from 'grammy';
+import { Bot, GrammyError, HttpError, type Transformer } from 'grammy';
 import type { Update } from 'grammy/types';
 import { AttachmentRejected, MAX_ATTACHMENT_BYTES } from '../../attachments/attachment-store.ts';
 import type { MediaFetcher } from '../../attachments/resolve-attachments.ts';
@@ -67,11 +67,69 @@ const POLLING_ATTEMPTS = 6;
 const DEFAULT_API_TIMEOUT_MS = 20_000;
 
 /**
+ * Attempts, in all, at one Bot API call (getUpdates excepted) that fails at the network level: no
+ * answer within `apiTimeoutMs`, or no connection. @grammyjs/auto-retry retries such an HttpError
+ * forever (its `maxRetryAttempts` bounds only 429 and 5xx answers), waiting 3 s, 6 s, 12 s … up to
+ * an hour, so while Telegram is unreachable a notification job would never fail (BullMQ's durable
+ * retries would never start, and the job would hold its worker slot) and a shutdown would wait on
+ * the update in hand. After these attempts (about 21 s of waits plus the timeouts) the call throws
+ * `TelegramUnreachableError` instead: the notification job fails this attempt and BullMQ retries it
+ * later, and a turn's replies stay in the session's outbox for the redelivery.
+ */
+export const MAX_NETWORK_ATTEMPTS = 4;
+
+/**
+ * A Bot API call that got no answer `MAX_NETWORK_ATTEMPTS` times. Not an HttpError, so auto-retry
+ * passes it on; the message names the method only (no chat id, no token).
+ */
+export class TelegramUnreachableError extends Error {
+  constructor(
+    readonly method: string,
+    attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(`telegram ${method}: no answer after ${attempts} attempts`, options);
+    this.name = 'TelegramUnreachableError';
+  }
+}
+
+/**
+ * An API transformer that lets one Bot API call (getUpdates excepted: the runner retries its long
+ * poll) fail at the network level `maxAttempts` times, then turns the HttpError into a
+ * `TelegramUnreachableError`, which auto-retry does not retry. It must sit inside auto-retry, which
+ * calls it again with the same `payload` object for each attempt: the count is kept per payload.
+ */
+export function boundNetworkAttempts(
+  maxAttempts: number,
+  onGiveUp: (method: string) => void = () => undefined,
+): Transformer {
+  const failures = new WeakMap<object, number>();
+  return async (prev, method, payload, signal) => {
+    if (method === 'getUpdates' || typeof payload !== 'object' || payload === null)
+      return prev(method, payload, signal);
+    try {
+      return await prev(method, payload, signal);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      const failed = (failures.get(payload) ?? 0) + 1;
+      if (failed < maxAttempts) {
+        failures.set(payload, failed);
+        throw err;
+      }
+      failures.delete(payload);
+      onGiveUp(method);
+      throw new TelegramUnreachableError(method, failed, { cause: err });
+    }
+  };
+}
+
+/**
  * An API transformer that gives each Bot API call its own time limit (grammY's is 500 s), except
  * `getUpdates`, whose long poll waits up to 30 s by design. It must be installed first, so that it
  * sits innermost: the timer then starts when the request is actually sent (not while the throttler
  * holds it), and @grammyjs/auto-retry, outside it, sees the abort as the HttpError grammY turns it
- * into and tries again, with a fresh timer for each attempt. A caller's own signal still aborts.
+ * into and tries again, with a fresh timer for each attempt (up to `MAX_NETWORK_ATTEMPTS` in all).
+ * A caller's own signal still aborts.
  */
 export function callTimeout(ms: number, onTimeout: (method: string) => void = () => undefined): Transformer {
   return (prev, method, payload, given) => {
@@ -107,8 +165,8 @@ function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {
  * - Long polling with @grammyjs/runner (one chat's updates in order, chats in parallel), or a
  *   webhook whose secret header is checked in constant time.
  * - Outbound through auto-retry (429 waits `retry_after`; 5xx, network errors and calls that took
- *   longer than `apiTimeoutMs` retried) and a throttler (overall, per group and per chat, within
- *   Telegram's published limits).
+ *   longer than `apiTimeoutMs` retried, the last two `MAX_NETWORK_ATTEMPTS` times in all, then the
+ *   send throws) and a throttler (overall, per group and per chat, within Telegram's published limits).
  * - 403 "blocked by the user" and "chat not found" are permanent: the notification worker records them.
  */
 export class TelegramChannel implements ChannelAdapter {
@@ -119,10 +177,19 @@ export class TelegramChannel implements ChannelAdapter {
   constructor(private readonly options: TelegramChannelOptions) {
     this.bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
     // Installed first = innermost (each `use` wraps the calls installed before it): see callTimeout.
+    // The attempt bound comes next, still inside auto-retry (see boundNetworkAttempts).
     const timeoutMs = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
     this.bot.api.config.use(
       callTimeout(timeoutMs, (method) =>
-        options.logger.warn({ method, timeoutMs }, 'telegram API call timed out; trying again'),
+        options.logger.warn({ method, timeoutMs }, 'telegram API call timed out'),
+      ),
+    );
+    this.bot.api.config.use(
+      boundNetworkAttempts(MAX_NETWORK_ATTEMPTS, (method) =>
+        options.logger.warn(
+          { method },
+          `telegram API call got no answer after ${MAX_NETWORK_ATTEMPTS} attempts; giving up`,
+        ),
       ),
     );
     this.bot.api.config.use(
