@@ -16,29 +16,38 @@ export function isPublic(ticket: Ticket): boolean {
 }
 
 /**
+ * Statuses whose report text and place are not published: `received` (no one has checked it yet:
+ * it may name a person, or be abuse) and `archived` (spam, a duplicate, or never completed). The
+ * request itself still answers, so whoever filed it can follow its status.
+ */
+const UNPUBLISHED: ReadonlySet<Status> = new Set(['received', 'archived']);
+
+/**
  * A ticket as a GeoReport v2 service request. Nothing about the reporter is included, for any
  * ticket; nor are status notes (written to the reporter, they may name them) or attachments (the
- * agency API serves those, behind a key).
+ * agency API serves those, behind a key). The description and the place appear only once the report
+ * has been verified, as SP4N-LAPOR! publishes a report only after its verification.
  */
 export function toServiceRequest(ticket: Ticket, routing: Routing) {
   const category = routing.categories.find((c) => c.id === ticket.category);
+  const published = !UNPUBLISHED.has(ticket.status);
   return {
     service_request_id: ticket.trackingId,
     status: open311Status(ticket.status),
     status_notes: null,
     service_name: category?.label.id ?? ticket.category,
     service_code: ticket.category,
-    description: ticket.body,
+    description: published ? ticket.body : null,
     agency_responsible: routing.agencies.find((a) => a.id === ticket.agencyId)?.name ?? ticket.agencyId,
     service_notice: null,
     requested_datetime: ticket.createdAt,
     updated_datetime: ticket.updatedAt,
     expected_datetime: null,
-    address: ticket.location?.address ?? null,
+    address: published ? (ticket.location?.address ?? null) : null,
     address_id: null,
     zipcode: null,
-    lat: ticket.location?.latitude ?? null,
-    long: ticket.location?.longitude ?? null,
+    lat: published ? (ticket.location?.latitude ?? null) : null,
+    long: published ? (ticket.location?.longitude ?? null) : null,
     media_url: null,
   };
 }

@@ -114,6 +114,24 @@ describe('Open311 GeoReport v2', () => {
       .toMatch(/^ADU-[2-9A-Y]{4}-[2-9A-Y]{4}$/);
     const trackingId = id as unknown as string;
 
+    // Not yet verified: the request answers (its filer can follow it) but its text and place are
+    // not published until someone has checked them.
+    const unverified = await get(`/requests/${trackingId}.json`);
+    expect(unverified.status).toBe(200);
+    expect(unverified.json).toEqual([
+      expect.objectContaining({
+        service_request_id: trackingId,
+        status: 'open',
+        description: null,
+        address: null,
+        lat: null,
+        long: null,
+      }),
+    ]);
+    for (const published of ['puskesmas', 'Mlati', '-7.7156'])
+      expect(unverified.text).not.toContain(published);
+    await app.service.changeStatus(trackingId, 'verified', undefined, { kind: 'coordinator' });
+
     const one = await get(`/requests/${trackingId}.json`);
     expect(one.status).toBe(200);
     expect(one.json).toEqual([
@@ -170,7 +188,7 @@ describe('Open311 GeoReport v2', () => {
     });
 
     // The agency moves it on; Open311 shows it closed once resolved.
-    for (const to of ['verified', 'dispatched', 'in_progress', 'resolved'] as const)
+    for (const to of ['dispatched', 'in_progress', 'resolved'] as const)
       await app.service.changeStatus(trackingId, to, undefined, { kind: 'agency', id: 'sleman-dinkes' });
     const after = await get(`/requests.json?service_request_id=${trackingId}`);
     expect((after.json as { status: string }[])[0]?.status).toBe('closed');
