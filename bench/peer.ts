@@ -25,7 +25,11 @@ import { Keys } from '../src/redis/keys.ts';
 import { withScripts } from '../src/redis/scripts.ts';
 import { SessionStore } from '../src/sessions/session-store.ts';
 import { TicketStore } from '../src/tickets/ticket-store.ts';
-import { type Figure, fmt } from './lib.ts';
+import { alternate, type Figure, fmt, median, roundsText } from './lib.ts';
+
+/** Alternating rounds (the plugin, then Aduan), each half of BENCH_SECONDS. */
+const ROUNDS = 3;
+
 import { conversationsBot } from './peer-conversations.ts';
 import { CLIENT_OPTIONS, SCRIPT } from './turns.ts';
 
@@ -152,20 +156,31 @@ export async function benchPeer(o: PeerOptions): Promise<Figure[]> {
     // Warm up both (JIT, scripts), then measure each.
     await perMessage(telegram.bot, 0.5, o.chats, 1_000_000);
     await perMessage(peer as unknown as Bot, 0.5, o.chats, 2_000_000);
-    const aduan = await perMessage(telegram.bot, o.seconds, o.chats, 3_000_000);
-    const theirs = await perMessage(peer as unknown as Bot, o.seconds, o.chats, 4_000_000);
-    const at = (xs: number[], k: number) => xs[k - 1] ?? 0;
+    let firstChat = 3_000_000;
+    const rounds = await alternate(
+      ROUNDS,
+      () => perMessage(peer as unknown as Bot, o.seconds / 2, o.chats, (firstChat += 1_000_000)),
+      () => perMessage(telegram.bot, o.seconds / 2, o.chats, (firstChat += 1_000_000)),
+      (rates) => rates[11] ?? 0,
+    );
+    // Per message number: the median over the rounds of each side, and of the rounds' ratios.
+    const at = (k: number, side: number[][]) => median(side.map((rates) => rates[k - 1] ?? 0));
+    const ratioAt = (k: number) =>
+      median(rounds.mine.map((rates, r) => (rates[k - 1] ?? 0) / (rounds.base[r]?.[k - 1] ?? 1)));
+    const aduan = SCRIPT.map((_, i) => at(i + 1, rounds.mine));
+    const theirs = SCRIPT.map((_, i) => at(i + 1, rounds.base));
     const row = (k: number): Figure => ({
       group: '2',
       name: `Telegram turns/s at step ${k}, ${o.chats} chats`,
-      value: at(aduan, k),
+      value: at(k, rounds.mine),
       unit: '/s',
       baselineName: '@grammyjs/conversations',
-      baselineValue: at(theirs, k),
+      baselineValue: at(k, rounds.base),
+      ratio: ratioAt(k),
       ...(k === 12 ? { target: { min: 5, text: '≥ 5.00' } } : {}),
       ...(k === 12
         ? {
-            note: `turns/s at messages 1…12 — Aduan: ${aduan.map((x) => fmt(x)).join(' ')}; conversations: ${theirs.map((x) => fmt(x)).join(' ')}`,
+            note: `${roundsText(rounds.ratios)}; turns/s at messages 1…12 (medians) — Aduan: ${aduan.map((x) => fmt(x)).join(' ')}; conversations: ${theirs.map((x) => fmt(x)).join(' ')}`,
           }
         : {}),
     });
