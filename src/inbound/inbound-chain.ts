@@ -2,7 +2,7 @@ import type { ChannelRegistry } from '../channels/channel.ts';
 import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
-import type { IdleChange, PendingReport, SessionStore } from '../sessions/session-store.ts';
+import type { IdleChange, LastTurn, PendingReport, SessionStore } from '../sessions/session-store.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
 import type { FollowUpEffect } from '../tickets/reporter-follow-up.ts';
 import type { Reporter } from '../tickets/ticket.ts';
@@ -53,8 +53,15 @@ export function idleChange(before: Session | null, after: Session): IdleChange {
   return 'keep';
 }
 
-/** How long a redelivered copy waits for the first handler to record its send before resending. */
+/**
+ * How long a redelivered copy waits for the first handler to record its send before resending; and
+ * how old a turn must be before a chat's next message resends its unconfirmed replies (see
+ * `sendMissedTurn`).
+ */
 const RESEND_GRACE_MS = 2_000;
+
+/** How long one resend is reserved for the copy (or next message) that claimed it. */
+const RESEND_CLAIM_MS = 60_000;
 
 /** Turns lost to a concurrent message of the same chat before giving up (each retry re-reads). */
 const MAX_CONFLICT_RETRIES = 8;
@@ -70,8 +77,18 @@ const RATE_NOTICE: Record<Lang, string> = {
  * round trip each; a save that lost a race with another message of the same chat runs the turn
  * again on the fresh session, so both are kept. A report is queued only after the session that
  * says "sent" is saved, so a lost race (a "batal" that won) can never queue a cancelled report.
+ * The outbox is read back only when something was missed: a redelivered message whose replies
+ * were never marked sent, or a chat's next message after such a turn (its replies go first).
  */
 export class InboundChain {
+  /**
+   * Turns this process has in hand, by chat and message id (a count: copies of one message may
+   * both come to saving), from just before their save until their send is over and its mark
+   * issued. A chat's next message does not resend the replies of a turn listed here: they are not
+   * missed, only not sent yet. A copy found to be a duplicate before saving is not listed.
+   */
+  private readonly inHand = new Map<string, number>();
+
   constructor(private readonly deps: InboundChainDeps) {}
 
   async handle(envelope: InboundEnvelope): Promise<InboundOutcome> {
@@ -89,6 +106,26 @@ export class InboundChain {
   }
 
   private async runTurn(envelope: InboundEnvelope): Promise<InboundOutcome> {
+    const key = `${envelope.channel}:${envelope.chatId}\n${envelope.messageId}`;
+    let held = false;
+    const hold = () => {
+      if (held || !envelope.messageId) return;
+      held = true;
+      this.inHand.set(key, (this.inHand.get(key) ?? 0) + 1);
+    };
+    try {
+      return await this.runTurnHeld(envelope, hold);
+    } finally {
+      if (held) {
+        const left = (this.inHand.get(key) ?? 1) - 1;
+        if (left > 0) this.inHand.set(key, left);
+        else this.inHand.delete(key);
+      }
+    }
+  }
+
+  /** `hold` lists the turn in `inHand` (once); it must be called before the save is issued. */
+  private async runTurnHeld(envelope: InboundEnvelope, hold: () => void): Promise<InboundOutcome> {
     const { channel, chatId, messageId, inbound } = envelope;
     const chat = `${channel}:${chatId}`;
     // Made when first needed: most turns log nothing, and a child logger (with its hashed chat id)
@@ -108,6 +145,15 @@ export class InboundChain {
         log().debug('duplicate message');
         return 'duplicate';
       }
+      // The chat's last turn (the newest id in `m`; its replies are `o`) is not marked sent: its send
+      // failed for good, or the process stopped during it, and a platform that will not deliver that
+      // message again (Telegram polling, WhatsApp) leaves no other chance to send them. The citizen
+      // must see that question before the answer to this message, which answers it. Decided from
+      // the fields already read; `o` is read only then. See `sendMissedTurn` for why a turn still
+      // being sent is not taken for a missed one.
+      const newest = loaded.recentMessageIds.at(-1);
+      if (newest && newest !== loaded.delivered && !this.inHand.has(`${chat}\n${newest}`))
+        await this.sendMissedTurn(channel, chatId, newest, log);
       const session: Session = loaded.session ?? newSession(now);
       if (loaded.rate.count >= this.deps.messagesPerMinute) {
         // Tell the citizen once per window; after that, stay quiet rather than add to the flood.
@@ -129,6 +175,8 @@ export class InboundChain {
         if (effect.kind === 'submit') reports.push({ submission: effect.submission, reporter });
       const outbound = [...(await this.lookups(result.effects, channel, chatId)), ...result.outbound];
       const idle = idleChange(loaded.session, result.session);
+      // Listed before the save is issued: a message that reads this turn's id in `m` then finds it.
+      hold();
       const saved = await this.deps.sessions.save(chat, loaded, result.session, {
         ...(messageId ? { messageId } : {}),
         idle,
@@ -144,6 +192,11 @@ export class InboundChain {
       for (const report of reports)
         log().info({ submissionId: report.submission.submissionId }, 'report submitted');
       await this.send(channel, chatId, outbound);
+      // Marked as soon as `o` is sent (follow-up answers are not in it, and a failure among them must
+      // not get `o` sent twice). Not awaited: the command is queued on the connection before this
+      // turn returns, so the chat's next message, read on the same connection after it, sees it
+      // (see `sendMissedTurn`); losing it (Redis gone for good) only means `o` is sent again.
+      if (messageId) this.deps.sessions.markDelivered(chat, messageId).catch(() => undefined);
       // Follow-ups change a ticket, so they run only once the turn is saved (a re-run turn must not
       // add the same information twice); their answers come after the turn's.
       const followUps = result.effects.filter(
@@ -154,8 +207,6 @@ export class InboundChain {
         for (const effect of followUps) answers.push(await this.deps.followUp(effect, { channel, chatId }));
         await this.send(channel, chatId, answers);
       }
-      // Not awaited: losing this mark only means a redelivered copy would send the replies again.
-      if (messageId) this.deps.sessions.markDelivered(chat, messageId).catch(() => undefined);
       return 'handled';
     }
     throw new Error(
@@ -196,19 +247,84 @@ export class InboundChain {
     // Copies of a message that arrive together (a page retrying while its first try is in flight)
     // must not each send the replies again: give the first handler a moment to record its send,
     // then let one copy only resend.
-    for (let waited = 0; waited < RESEND_GRACE_MS; waited += 100) {
+    if (await this.deliveredWithin(chat, messageId, RESEND_GRACE_MS)) return;
+    await this.resend(channel, chatId, lastTurn);
+  }
+
+  /**
+   * Sends the replies of the chat's last turn, that of `messageId` (the newest id in `m`), which
+   * were never marked sent (`d`), before a new message of the chat is turned.
+   *
+   * Why a turn whose send went well is not sent twice:
+   * - Messages one after the other (the normal case: Telegram's runner turns one chat's updates in
+   *   order, in one process; the web chat page posts one message at a time, waiting for the answer;
+   *   the whatsapp-web.js channel keeps one chat's messages in order): a turn issues its `d` mark
+   *   right after its send, before it returns, so before the next message is even taken. In one
+   *   process the mark and the next message's read go over the same ioredis connection (its offline
+   *   queue, while reconnecting, keeps the order too) and Redis runs them in that order: the read
+   *   sees `d`. A next message handled by another process comes through the platform or the page,
+   *   after the answer to the first: a round trip outside, against a write already on its way.
+   * - Two messages of a chat at once (WhatsApp Cloud posts each message on its own; a page that gave
+   *   up on a slow message posts the next while the first is still being turned): in this process,
+   *   `inHand` lists the other turn from before its save until its send is over and its mark
+   *   queued, and a turn that has left it queued its mark before the read of `o` and `d` below, on
+   *   the same connection. In another process, a turn saved less than `RESEND_GRACE_MS` ago is
+   *   given until then to be marked, as a redelivered copy is: only a send that takes longer there,
+   *   and then succeeds, is sent twice.
+   * - Copies of one message, and the next message together with a copy, resend once: the claim is
+   *   the one `finishEarlierTurn` takes, by message id.
+   * A mark lost after all (Redis gone for good after the send, a crash between the two) means the
+   * replies are sent again: at-least-once, as for a redelivery.
+   *
+   * A message without an id writes no `o` and leaves `m` as it is: it resends the last turn's
+   * replies like any message, and leaves the check to the next one otherwise. A failed resend
+   * throws: the new message is not turned, so its channel's retry (or the page's) tries both again
+   * in order.
+   */
+  private async sendMissedTurn(
+    channel: string,
+    chatId: string,
+    messageId: string,
+    log: () => Logger,
+  ): Promise<void> {
+    const chat = `${channel}:${chatId}`;
+    const { lastTurn, delivered } = await this.deps.sessions.lastTurn(chat);
+    if (delivered === messageId || lastTurn?.messageId !== messageId || lastTurn.outbound.length === 0)
+      return;
+    const now = this.deps.now().getTime();
+    const age = now - (lastTurn.at ?? now);
+    const wait = Math.min(RESEND_GRACE_MS, RESEND_GRACE_MS - age);
+    if (wait > 0 && (await this.deliveredWithin(chat, messageId, wait))) return;
+    if (await this.resend(channel, chatId, lastTurn))
+      log().info(
+        { ageMs: age },
+        "the last turn's replies were never marked sent; sent them before this message's",
+      );
+  }
+
+  /** Polls `d` for up to `ms`: true once `messageId`'s replies are marked sent. */
+  private async deliveredWithin(chat: string, messageId: string, ms: number): Promise<boolean> {
+    for (let waited = 0; waited < ms; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if ((await this.deps.sessions.delivered(chat)) === messageId) return;
+      if ((await this.deps.sessions.delivered(chat)) === messageId) return true;
     }
-    if (!(await this.deps.sessions.claimResend(chat, messageId, 60_000))) return;
+    return false;
+  }
+
+  /** Sends a turn's replies again if no other copy has claimed to; true when this call sent them. */
+  private async resend(channel: string, chatId: string, lastTurn: LastTurn): Promise<boolean> {
+    const chat = `${channel}:${chatId}`;
+    const { messageId } = lastTurn;
+    if (!(await this.deps.sessions.claimResend(chat, messageId, RESEND_CLAIM_MS))) return false;
     try {
       await this.send(channel, chatId, lastTurn.outbound);
     } catch (err) {
-      // Not sent after all: the next copy may try again.
+      // Not sent after all: the next copy (or message) may try again.
       await this.deps.sessions.releaseResend(chat, messageId).catch(() => undefined);
       throw err;
     }
     await this.deps.sessions.markDelivered(chat, messageId);
+    return true;
   }
 
   /** Answers to look-ups the turn asked for (a status check); they go before the turn's own replies. */

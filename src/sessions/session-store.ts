@@ -27,6 +27,8 @@ export interface PendingReport {
 export interface LastTurn {
   messageId: string;
   outbound: Outbound[];
+  /** When the turn was saved (the session's `lastActivityAt`, epoch ms); absent in older hashes. */
+  at?: number;
 }
 
 /** Messages of one chat in one rate window. */
@@ -104,6 +106,15 @@ export class SessionStore {
     };
   }
 
+  /**
+   * The last turn's replies with the id of the last message known delivered, read together (one
+   * round trip): what a chat's next message needs to tell whether that turn's replies were missed.
+   */
+  async lastTurn(chat: string): Promise<{ lastTurn: LastTurn | null; delivered: string | null }> {
+    const [o, d] = await this.redis.hmget(this.keys.session(chat), 'o', 'd');
+    return { lastTurn: o ? (JSON.parse(o) as LastTurn) : null, delivered: d ?? null };
+  }
+
   /** The id of the last message whose replies are known to have been sent (one field, not the session). */
   delivered(chat: string): Promise<string | null> {
     return this.redis.hget(this.keys.session(chat), 'd');
@@ -158,7 +169,7 @@ export class SessionStore {
       : loaded.recentMessageIds;
     const count = options.messageId ? loaded.rate.count + 1 : loaded.rate.count;
     const lastTurn: LastTurn | null = options.messageId
-      ? { messageId: options.messageId, outbound: options.outbound ?? [] }
+      ? { messageId: options.messageId, outbound: options.outbound ?? [], at: session.lastActivityAt }
       : null;
     const result = await this.redis.sessionSave(
       this.keys.session(chat),

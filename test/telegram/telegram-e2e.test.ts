@@ -148,6 +148,22 @@ describe('Telegram, long polling, against a Bot API emulator', () => {
     expect(tg.messages(chat).filter((m) => /Apa yang ingin/.test(m.text ?? ''))).toHaveLength(1);
   });
 
+  it('sends each reply of a conversation once, the next messages already waiting', async () => {
+    const chat = 5010;
+    // Sent together: the runner takes each after the one before is handled, so each turn reads the
+    // session just after the turn before issued its "sent" mark (not awaited): nothing is taken
+    // for a missed reply and sent again.
+    for (const text of ['lapor', 'pengaduan', 'kesehatan', 'sleman']) tg.sendText(chat, text);
+    await tg.waitForMessage(chat, /judul singkat/, { timeoutMs: 20_000, after: 0 });
+    // A resend would come before the answer to a next message: one more turn shows there is none.
+    tg.sendText(chat, 'Jalan berlubang di depan pasar');
+    await tg.waitForMessage(chat, /Silakan jelaskan isi laporan/, { timeoutMs: 20_000, after: 4 });
+    const questions = [/Apa yang ingin/, /Silakan pilih kategori/, /kabupaten\/kota mana/, /judul singkat/];
+    const texts = tg.messages(chat).map((m) => m.text ?? '');
+    expect(texts).toHaveLength(5);
+    expect(texts.slice(0, 4).map((t, i) => questions[i]?.test(t))).toEqual([true, true, true, true]);
+  });
+
   it('waits out a 429 with retry_after and delivers the message once', async () => {
     const chat = 5004;
     tg.failNext('sendMessage', 1, {

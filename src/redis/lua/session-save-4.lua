@@ -5,8 +5,9 @@
 
   It is also the turn's outbox: the replies the turn is about to send (`o`), and any report the
   turn confirmed (`p`, with the pending index) are written in the same step as the session that
-  says "sent". A crash after this script cannot lose them: a redelivered message re-sends `o`,
-  and the housekeeping job queues whatever stays in `p`.
+  says "sent". A crash or a failed send after this script cannot lose them: a redelivered message
+  re-sends `o`, so does the chat's next message while `d` is not `o`'s message (for a platform that
+  never redelivers), and the housekeeping job queues whatever stays in `p`.
 
   The idle indexes are touched only when a draft starts, ends or was reminded: a plain turn is
   one HGET, one HSET and one EXPIRE.
@@ -27,7 +28,7 @@
           (leave the reminder index), "remove" (no draft any more), "keep"
   ARGV[7] zset member (the chat)
   ARGV[8] zset score (last activity, epoch ms)
-  ARGV[9] this turn's replies, JSON { messageId, outbound } ("" = leave `o` as it is)
+  ARGV[9] this turn's replies, JSON { messageId, outbound, at } ("" = leave `o` as it is)
   ARGV[10] reports this turn confirmed, a JSON array ("" = none)
 
   Returns the new version, or 0 on a version conflict.
