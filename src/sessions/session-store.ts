@@ -138,13 +138,17 @@ export class SessionStore {
     await this.redis.del(this.keys.resendClaim(chat, messageId));
   }
 
-  /** Takes reports off the chat's pending list once they are on the queue. */
-  async settle(chat: string, submissionIds: string[]): Promise<void> {
+  /**
+   * Takes reports off the chat's pending list once they are on the queue; with `sentMessageId`,
+   * also records that message's replies as sent (as `markDelivered`), in the same round trip.
+   */
+  async settle(chat: string, submissionIds: string[], sentMessageId = ''): Promise<void> {
     await this.redis.sessionSettle(
       this.keys.session(chat),
       this.keys.pendingReports,
       chat,
       JSON.stringify(submissionIds),
+      sentMessageId,
     );
   }
 

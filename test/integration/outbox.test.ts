@@ -180,6 +180,34 @@ describe('the turn outbox', () => {
     expect(queued).toHaveLength(1);
   });
 
+  it('a confirmed report is settled with the mark of its replies, and stays pending while they are unsent', async () => {
+    queued.length = 0;
+    for (const text of REPORT) await say('settled1', text);
+    await say('settled1', 'kirim', 'send-5');
+    // Queued, off the pending list, and its replies marked sent: all from the one settle.
+    expect(queued).toHaveLength(1);
+    expect((await sessions.outbox('rec:settled1')).pending).toHaveLength(0);
+    expect(await sessions.pendingSince(Date.now() + 60_000)).not.toContain('rec:settled1');
+    expect(await sessions.delivered('rec:settled1')).toBe('send-5');
+
+    // The confirmation cannot be sent: the report is on the queue already, but stays pending (and
+    // its replies unmarked) until the housekeeping sweep queues it again (a no-op for the real
+    // queue: the job id is the submission's) and settles it.
+    for (const text of REPORT) await say('settled2', text);
+    channel.failNext = 1;
+    await expect(say('settled2', 'kirim', 'send-6')).rejects.toThrow('connection reset');
+    expect(queued).toHaveLength(2);
+    expect((await sessions.outbox('rec:settled2')).pending).toHaveLength(1);
+    expect(await sessions.delivered('rec:settled2')).not.toBe('send-6');
+    expect(await chain.queuePendingReports(Date.now() + ahead + 1)).toBe(1);
+    expect(queued.map((q) => q.submissionId)).toEqual([
+      queued[0]?.submissionId,
+      queued[1]?.submissionId,
+      queued[1]?.submissionId,
+    ]);
+    expect((await sessions.outbox('rec:settled2')).pending).toHaveLength(0);
+  });
+
   // A platform that never delivers a message again (Telegram polling, WhatsApp): a turn whose send
   // failed for good would leave the citizen without the question their next message answers.
   describe("a turn's replies that were never sent", () => {

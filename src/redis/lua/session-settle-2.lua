@@ -6,9 +6,12 @@
 
   ARGV[1] zset member (the chat)
   ARGV[2] JSON array of the submission ids now queued
+  ARGV[3] id of the message whose replies were just sent, recorded as field `d` ("" = none): a
+          turn that confirmed a report does both after-send writes in this one round trip
 
   Returns how many reports are still pending for this chat.
 ]]
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'd', ARGV[3]) end
 local raw = redis.call('HGET', KEYS[1], 'p')
 if not raw then
   redis.call('ZREM', KEYS[2], ARGV[1])
