@@ -193,20 +193,22 @@ export class InboundChain {
         log().info({ submissionId: submission.submissionId }, 'report submitted');
       }
       await this.send(channel, chatId, outbound);
+      // Marked as soon as `o` is sent (follow-up answers are not in it, and a failure among them must
+      // not get `o` sent twice). Not awaited: the command is queued on the connection before this
+      // turn returns, so the chat's next message, read on the same connection after it, sees it
+      // (see `sendMissedTurn`); losing it (Redis gone for good) only means `o` is sent again.
       if (reports.length > 0) {
-        // A turn that confirmed a report takes it off the pending list and marks its replies sent
-        // in one round trip, after the send. Should the send fail, the report stays pending: the
-        // housekeeping job queues it again (a no-op, the job id is the submission's) and settles it.
-        await this.deps.sessions.settle(
-          chat,
-          reports.map((r) => r.submission.submissionId),
-          messageId,
-        );
+        // A turn that confirmed a report also takes it off the pending list, in the same round trip.
+        // Losing that (or a send that failed before it) leaves the report pending: the housekeeping
+        // job queues it again (a no-op: the job id is the submission's) and settles it.
+        this.deps.sessions
+          .settle(
+            chat,
+            reports.map((r) => r.submission.submissionId),
+            messageId,
+          )
+          .catch(() => undefined);
       } else if (messageId) {
-        // Marked as soon as `o` is sent (follow-up answers are not in it, and a failure among them
-        // must not get `o` sent twice). Not awaited: the command is queued on the connection before
-        // this turn returns, so the chat's next message, read on the same connection after it, sees
-        // it (see `sendMissedTurn`); losing it (Redis gone for good) only means `o` is sent again.
         this.deps.sessions.markDelivered(chat, messageId).catch(() => undefined);
       }
       // Follow-ups change a ticket, so they run only once the turn is saved (a re-run turn must not
