@@ -57,7 +57,7 @@ async function main(): Promise<void> {
           catalog,
           routing: flows.routing,
           concurrencies: [1, 4, 16],
-          jobs: Number(process.env.BENCH_TICKET_JOBS ?? 6000),
+          jobs: Number(process.env.BENCH_TICKET_JOBS ?? 15000),
         })),
       );
     if (ONLY.has('memory'))

@@ -20,8 +20,8 @@ import { TicketService } from '../src/tickets/ticket-service.ts';
 import { TicketStore } from '../src/tickets/ticket-store.ts';
 import { alternate, commandStats, describeCommands, type Figure, median, roundsText } from './lib.ts';
 
-/** Alternating rounds per figure (baseline, then Aduan), each with a third of the jobs. */
-const ROUNDS = 3;
+/** Alternating rounds per figure (baseline, then Aduan), each with a fifth of the jobs. */
+const ROUNDS = 5;
 
 import { SCRIPT } from './turns.ts';
 
