@@ -259,9 +259,10 @@ export class InboundChain {
     await this.queueReports(chat, pending);
     if (lastTurn?.messageId !== messageId) return;
     // Copies of a message that arrive together (a page retrying while its first try is in flight)
-    // must not each send the replies again: give the first handler a moment to record its send,
-    // then let one copy only resend.
-    if (await this.deliveredWithin(chat, messageId, RESEND_GRACE_MS)) return;
+    // must not each send the replies again: give the first handler what is left of its moment to
+    // record its send (nothing, for a turn saved long ago), then let one copy only resend.
+    const wait = this.graceLeft(lastTurn);
+    if (wait > 0 && (await this.deliveredWithin(chat, messageId, wait))) return;
     await this.resend(channel, chatId, lastTurn);
   }
 
@@ -305,15 +306,22 @@ export class InboundChain {
     const { lastTurn, delivered } = await this.deps.sessions.lastTurn(chat);
     if (delivered === messageId || lastTurn?.messageId !== messageId || lastTurn.outbound.length === 0)
       return;
-    const now = this.deps.now().getTime();
-    const age = now - (lastTurn.at ?? now);
-    const wait = Math.min(RESEND_GRACE_MS, RESEND_GRACE_MS - age);
+    const wait = this.graceLeft(lastTurn);
     if (wait > 0 && (await this.deliveredWithin(chat, messageId, wait))) return;
     if (await this.resend(channel, chatId, lastTurn))
       log().info(
-        { ageMs: age },
+        { ageMs: RESEND_GRACE_MS - wait },
         "the last turn's replies were never marked sent; sent them before this message's",
       );
+  }
+
+  /**
+   * How much of `RESEND_GRACE_MS` a turn's own handler still has to mark its send, counted from the
+   * turn's save (a turn saved before `at` was recorded gets the whole of it).
+   */
+  private graceLeft(lastTurn: LastTurn): number {
+    const now = this.deps.now().getTime();
+    return Math.min(RESEND_GRACE_MS, RESEND_GRACE_MS - (now - (lastTurn.at ?? now)));
   }
 
   /** Polls `d` for up to `ms`: true once `messageId`'s replies are marked sent. */

@@ -136,6 +136,21 @@ describe('the turn outbox', () => {
     expect(channel.sent).toHaveLength(1);
   });
 
+  it('resends at once, without waiting for another handler, when the redelivered turn was saved long ago', async () => {
+    channel.failNext = 1;
+    await expect(say('old1', 'lapor', 'old-1')).rejects.toThrow('connection reset');
+    ahead += 5_000;
+    const polled = vi.spyOn(sessions, 'delivered');
+    try {
+      expect(await say('old1', 'lapor', 'old-1')).toBe('duplicate');
+      expect(polled).not.toHaveBeenCalled();
+    } finally {
+      polled.mockRestore();
+      ahead -= 5_000;
+    }
+    expect(channel.seen('old1', QUESTIONS)).toEqual(['type']);
+  });
+
   it('keeps a confirmed report when the queue is unreachable, and queues it on redelivery', async () => {
     for (const text of REPORT) await say('c2', text);
     submitFails = 1;
