@@ -17,11 +17,24 @@ import { startTestRedis, type TestRedis } from '../support/redis.ts';
 class RecordingChannel {
   readonly name = 'rec';
   readonly sent: Outbound[][] = [];
+  /** Makes the next send to `chatId` take `ms`; resolves when that send has begun. */
+  slowNext(chatId: string, ms: number): Promise<void> {
+    return new Promise((begun) => {
+      this.slow = {
+        chatId,
+        ms,
+        started: () => {
+          this.slow = undefined;
+          begun();
+        },
+      };
+    });
+  }
   /** Each message that got through, by chat, in order. */
   readonly texts = new Map<string, string[]>();
   failNext = 0;
   /** A send to this chat takes this long (a slow platform); `started` is called when it begins. */
-  slow: { chatId: string; ms: number; started: () => void } | undefined;
+  private slow: { chatId: string; ms: number; started: () => void } | undefined;
   async send(chatId: string, messages: readonly Outbound[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
@@ -285,14 +298,9 @@ describe('the turn outbox', () => {
 
     it('a turn still being sent in this process is not taken for a missed one', async () => {
       await say('c9', 'lapor');
-      let started!: () => void;
-      const sending = new Promise<void>((resolve) => {
-        started = resolve;
-      });
-      channel.slow = { chatId: 'c9', ms: 300, started };
+      const sending = channel.slowNext('c9', 300);
       const first = say('c9', 'pengaduan');
       await sending;
-      channel.slow = undefined;
       // The next message comes while the first one's replies are still on their way, with the first
       // turn past the grace a turn of another process is given (the send is slow).
       ahead += 5_000;
@@ -310,14 +318,9 @@ describe('the turn outbox', () => {
           sessions: new SessionStore(other, keys, { draftTtlSeconds: 3600 }),
         });
         await say('c10', 'lapor');
-        let started!: () => void;
-        const sending = new Promise<void>((resolve) => {
-          started = resolve;
-        });
-        channel.slow = { chatId: 'c10', ms: 500, started };
+        const sending = channel.slowNext('c10', 500);
         const first = say('c10', 'pengaduan');
         await sending;
-        channel.slow = undefined;
         await elsewhere.handle({
           channel: 'rec',
           chatId: 'c10',
