@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationJobId } from '../../src/queue/queues.ts';
-import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
+import { cleanup, queuesSettled, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import { type AduanProcess, spawnAduan } from '../support/aduan-process.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 import { telegramReportUpToSummary } from '../support/telegram-citizen.ts';
@@ -113,18 +113,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 100_000, after: 0 });
     const trackingId = TRACKING.exec(confirmation.text ?? '')?.[0] as string;
     // Let every queue settle before counting, so a late second ticket or message would show.
-    await expect
-      .poll(
-        async () => ({
-          tickets: await bot.queues.tickets.getJobCounts('waiting', 'active', 'delayed'),
-          notifications: await bot.queues.notifications.getJobCounts('waiting', 'active', 'delayed'),
-        }),
-        { timeout: 20_000, interval: 200 },
-      )
-      .toEqual({
-        tickets: { waiting: 0, active: 0, delayed: 0 },
-        notifications: { waiting: 0, active: 0, delayed: 0 },
-      });
+    await queuesSettled(bot, 20_000);
     expect(await bot.tickets.count()).toBe(1);
     expect(tg.messages(chat).filter((m) => TRACKING.test(m.text ?? ''))).toHaveLength(1);
     expect(await bot.queues.tickets.getJobState(job?.id as string)).toBe('completed');
@@ -177,18 +166,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 100_000, after: 0 });
     console.info(`crash-worker: taken over and confirmed ${Date.now() - started} ms after the restart`);
     expect(confirmation.text).toContain(trackingId);
-    await expect
-      .poll(
-        async () => ({
-          tickets: await bot.queues.tickets.getJobCounts('waiting', 'active', 'delayed'),
-          notifications: await bot.queues.notifications.getJobCounts('waiting', 'active', 'delayed'),
-        }),
-        { timeout: 20_000, interval: 200 },
-      )
-      .toEqual({
-        tickets: { waiting: 0, active: 0, delayed: 0 },
-        notifications: { waiting: 0, active: 0, delayed: 0 },
-      });
+    await queuesSettled(bot, 20_000);
     // The second run found the ticket rather than making another, and queued the one confirmation.
     expect(await bot.tickets.count()).toBe(ticketsBefore + 1);
     expect(await bot.tickets.bySubmission(submissionId)).toBe(trackingId);

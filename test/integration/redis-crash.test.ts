@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TestAduan } from '../support/aduan.ts';
+import { queuesSettled, type TestAduan } from '../support/aduan.ts';
 import type { TestRedis } from '../support/redis.ts';
 import { useTelegramTestApp } from '../support/telegram-app.ts';
 import { telegramReportUpToSummary } from '../support/telegram-citizen.ts';
@@ -79,7 +79,7 @@ describe('redis-server killed with SIGKILL and restarted from its AOF', () => {
     await back.connect(citizen.last()?.id);
     const seen = () => [...citizen.received, ...back.received].filter((m) => TRACKING_RE.test(m.text));
     await expect.poll(() => seen().length, { timeout: 60_000, interval: 200 }).toBeGreaterThan(0);
-    await settle(app);
+    await queuesSettled(app, 60_000);
     expect((await app.tickets.count()) - ticketsBefore).toBe(1);
     const ids = new Set(seen().map((m) => m.id));
     expect(ids.size).toBe(1);
@@ -98,29 +98,13 @@ describe('redis-server killed with SIGKILL and restarted from its AOF', () => {
     expect(tg.calls('getFile')[0]?.response).toBeUndefined();
     await outage();
     const confirmation = await tg.waitForMessage(chat, TRACKING_RE, { timeoutMs: 90_000, after: 0 });
-    await settle(app);
+    await queuesSettled(app, 60_000);
     expect((await app.tickets.count()) - ticketsBefore).toBe(1);
     expect(tg.messages(chat).filter((m) => TRACKING_RE.test(m.text ?? ''))).toHaveLength(1);
     const trackingId = TRACKING_RE.exec(confirmation.text ?? '')?.[0] as string;
     expect((await app.tickets.get(trackingId))?.ticket.attachments).toHaveLength(1);
   }, 150_000);
 });
-
-/** Waits until no ticket or notification job is waiting, running or delayed. */
-async function settle(app: TestAduan): Promise<void> {
-  await expect
-    .poll(
-      async () => [
-        await app.queues.tickets.getJobCounts('waiting', 'active', 'delayed'),
-        await app.queues.notifications.getJobCounts('waiting', 'active', 'delayed'),
-      ],
-      { timeout: 60_000, interval: 200 },
-    )
-    .toEqual([
-      { waiting: 0, active: 0, delayed: 0 },
-      { waiting: 0, active: 0, delayed: 0 },
-    ]);
-}
 
 /** A Telegram citizen's report with a photo, up to its summary. */
 function telegramReport(tg: TelegramEmulator, chat: number): Promise<BotMessage> {

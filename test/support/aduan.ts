@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { type Aduan, type Role, startAduan } from '../../src/main.ts';
@@ -95,4 +95,23 @@ export function useTestApp(options: Omit<TestAduanOptions, 'redisUrl'> = {}): Te
     await env.redis?.stop();
   });
   return env;
+}
+
+/**
+ * Waits until no ticket or notification job is waiting, running or delayed, so that a late second
+ * ticket or message would show in what the test counts next.
+ */
+export async function queuesSettled(app: Pick<Aduan, 'queues'>, timeoutMs = 30_000): Promise<void> {
+  await expect
+    .poll(
+      async () => [
+        await app.queues.tickets.getJobCounts('waiting', 'active', 'delayed'),
+        await app.queues.notifications.getJobCounts('waiting', 'active', 'delayed'),
+      ],
+      { timeout: timeoutMs, interval: 200 },
+    )
+    .toEqual([
+      { waiting: 0, active: 0, delayed: 0 },
+      { waiting: 0, active: 0, delayed: 0 },
+    ]);
 }
