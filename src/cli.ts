@@ -43,7 +43,9 @@ async function start(args: string[]): Promise<void> {
   if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   const cfg = config();
   const logger = createLogger(cfg.LOG_LEVEL);
-  const aduan = await startAduan(cfg, { role, logger });
+  // A part that fails for good after start-up (Telegram refusing long polling) has shut the
+  // service down already: exit 1, so a supervisor restarts it (a revoked token then fails at start).
+  const aduan = await startAduan(cfg, { role, logger, onFatal: () => process.exit(1) });
   if (aduan.url) {
     // A person ran `npm start`: tell them where to go, on stderr so JSON logs on stdout stay clean.
     process.stderr.write(

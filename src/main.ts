@@ -68,6 +68,11 @@ export interface StartOptions {
   sweepEveryMs?: number;
   /** Spacing of Telegram messages to one chat (default 1000 ms, Telegram's guidance); tests shorten it. */
   telegramChatIntervalMs?: number;
+  /**
+   * Called when a part fails for good after start-up (Telegram refusing long polling: 401, 409),
+   * once the process has shut down cleanly; the CLI exits 1 then, so a supervisor restarts it.
+   */
+  onFatal?: (err: unknown) => void;
   /** WhatsApp (with WHATSAPP_ENABLED): tests pass a fake library, short timings and a quiet QR printer. */
   whatsapp?: {
     library?: WhatsAppLibrary;
@@ -217,6 +222,18 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
       apiTimeoutMs: config.TELEGRAM_API_TIMEOUT_SECONDS * 1000,
+      pollingRetryMs: config.TELEGRAM_POLLING_RETRY_SECONDS * 1000,
+      // Polling refused for good (logged at error by the channel): shut down cleanly rather than
+      // half-run deaf, as when start() fails; the CLI then exits 1.
+      onPollingStopped: (err) => {
+        stop().then(
+          () => options.onFatal?.(err),
+          (stopErr: Error) => {
+            log.error({ error: stopErr.message }, 'shutdown failed');
+            options.onFatal?.(err);
+          },
+        );
+      },
       ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
         ? { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }
         : {}),

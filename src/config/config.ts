@@ -56,10 +56,16 @@ export const configSchema = z
       .url({ protocol: /^https?$/, message: 'expected an http(s):// URL' })
       .default('https://api.telegram.org'),
     /**
-     * How long one Bot API call (getUpdates excepted: it keeps its long-poll wait) may take before it
-     * is abandoned and tried again; grammY's own limit is 500 s.
+     * How long one Bot API call may take before it is abandoned and tried again (getUpdates: this
+     * long on top of its 30 s long-poll wait); grammY's own limit is 500 s.
      */
     TELEGRAM_API_TIMEOUT_SECONDS: int(1, 300).default(20),
+    /**
+     * Long polling: the steady wait before getUpdates is tried again after a failure, for as long as
+     * Telegram stays unreachable (no backoff, no giving up), so polling resumes within this long of
+     * Telegram answering again.
+     */
+    TELEGRAM_POLLING_RETRY_SECONDS: int(1, 300).default(5),
     TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' }).optional(),
     TELEGRAM_WEBHOOK_SECRET: z
       .string()

@@ -9,7 +9,7 @@
  *
  * The test side plays the citizen (`sendText`, `pressButton`, `sendLocation`, `sendPhoto`, ...) and
  * watches the bot (`messages`, `waitForMessage`, `calls`, `waitForCall`), and can inject faults
- * (`failNext`, `delayNext`, `stallNext`, `block`).
+ * (`failNext`, `delayNext`, `stallNext`, `dropNext`, `block`).
  *
  * Deliberate differences from Telegram, all in the test's favour: update and message ids start at 1,
  * webhooks may be plain http (Telegram wants https), photos keep the exact bytes the test sent (Telegram
@@ -115,6 +115,8 @@ export interface ApiCall {
   webhookReply?: boolean;
   /** True when `stallNext` swallowed this call: never answered and never carried out. */
   stalled?: boolean;
+  /** True when `dropNext` cut this call's connection: never answered and never carried out. */
+  dropped?: boolean;
 }
 
 /** An error envelope for `failNext`; `retry_after` goes into `parameters`, as Telegram does for 429. */
@@ -251,6 +253,12 @@ export interface TelegramEmulator {
    * (or `close`). Checked before `delayNext` and `failNext`, which are left for the calls after.
    */
   stallNext(method: string, times?: number): void;
+  /**
+   * The next `times` (default 1) calls of `method` fail at the network level at once: recorded (with
+   * `dropped`), never carried out, and their connection is cut without an answer (the bot sees a
+   * reset connection, as when a network path fails). Checked after `stallNext`, before the others.
+   */
+  dropNext(method: string, times?: number): void;
   /**
    * The citizen blocks the bot (in a group: removes it): later sends, edits and chat actions to the
    * chat answer 403, and the bot gets a `my_chat_member` update unless `silent`.
@@ -1089,6 +1097,7 @@ class Emulator implements TelegramEmulator {
   private readonly faults = new Map<string, FaultSpec[]>();
   private readonly delays = new Map<string, number[]>();
   private readonly stalls = new Map<string, number>();
+  private readonly drops = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private readonly sleepers = new Set<() => void>();
   private queue: QueuedUpdate[] = [];
@@ -1172,7 +1181,8 @@ class Emulator implements TelegramEmulator {
         if (!(err instanceof ApiError)) throw err;
         response = err.envelope();
       }
-      // A stalled call is never answered: the bot gave up (closing the socket) or the emulator closes.
+      // A stalled call is never answered: the bot gave up (closing the socket) or the emulator closes;
+      // a dropped one has its connection cut at once.
       if (!response) return void res.destroy();
       sendJson(res, response.ok ? 200 : response.error_code, response);
     } catch (err) {
@@ -1224,6 +1234,13 @@ class Emulator implements TelegramEmulator {
       this.notify();
       // Nobody waits for a webhook reply's answer; an HTTP caller is kept hanging until it gives up.
       if (!webhookReply) await untilAborted(AbortSignal.any([signal, this.lifetime.signal]));
+      return undefined;
+    }
+    const drops = this.drops.get(name) ?? 0;
+    if (drops > 0) {
+      this.drops.set(name, drops - 1);
+      call.dropped = true;
+      this.notify();
       return undefined;
     }
     const delay = this.delays.get(name)?.shift();
@@ -2198,6 +2215,10 @@ class Emulator implements TelegramEmulator {
 
   stallNext(method: string, times = 1): void {
     this.stalls.set(method, (this.stalls.get(method) ?? 0) + times);
+  }
+
+  dropNext(method: string, times = 1): void {
+    this.drops.set(method, (this.drops.get(method) ?? 0) + times);
   }
 
   // ----- Lifecycle -----

@@ -1,24 +1,37 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NETWORK_ATTEMPTS } from '../../src/channels/telegram/telegram-channel.ts';
 import { notificationJobId } from '../../src/queue/queues.ts';
-import type { TestAduan } from '../support/aduan.ts';
+import { cleanup, type TestAduan } from '../support/aduan.ts';
+import { spawnAduan } from '../support/aduan-process.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
+import { startTestRedis } from '../support/redis.ts';
 import { useTelegramTestApp } from '../support/telegram-app.ts';
-import type { TelegramEmulator } from '../support/telegram-emulator.ts';
+import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 
 const TRACKING = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
 
 /** TELEGRAM_API_TIMEOUT_SECONDS here: a call unanswered this long is abandoned and tried again. */
 const API_TIMEOUT_SECONDS = 2;
 
+/** TELEGRAM_POLLING_RETRY_SECONDS here: the steady wait between failed polls. */
+const POLLING_RETRY_SECONDS = 1;
+
 /**
  * The Bot API misbehaving (the 429 and blocked-chat cases are in telegram-e2e.test.ts): 5xx answers,
- * slow answers, calls that are never answered, and a getUpdates that fails. Each message must
+ * slow answers, calls that are never answered, and a getUpdates that fails (briefly, or for long). Each message must
  * arrive, late, and once — except a call Telegram carried out whose answer was lost, which the Bot
  * API cannot de-duplicate (no idempotency key): that one must arrive at least once.
  */
 describe('Telegram answering 5xx, slowly, or not at all', () => {
-  const env = useTelegramTestApp({ env: { TELEGRAM_API_TIMEOUT_SECONDS: String(API_TIMEOUT_SECONDS) } });
+  const env = useTelegramTestApp({
+    env: {
+      TELEGRAM_API_TIMEOUT_SECONDS: String(API_TIMEOUT_SECONDS),
+      TELEGRAM_POLLING_RETRY_SECONDS: String(POLLING_RETRY_SECONDS),
+    },
+  });
   let tg: TelegramEmulator;
   let app: TestAduan;
   beforeAll(() => {
@@ -75,6 +88,63 @@ describe('Telegram answering 5xx, slowly, or not at all', () => {
     await tg.waitForMessage(chat, /Selamat datang/, { timeoutMs: 20_000, after });
     expect(shown(chat, /Selamat datang/)).toHaveLength(2);
   }, 60_000);
+
+  it('polls at a steady interval through a long outage, answers the next message once, and logs the outage once', async () => {
+    const chat = 8008;
+    const fromLine = app.logs.lines.length;
+    const fromPoll = tg.calls('getUpdates').length;
+    // The outage: connections cut, then a gateway answering 502 (e.g. Telegram's front end up while
+    // its back end is not). Behind auto-retry, the 502s alone would have waited 3 + 6 + 12 + 24 + 48 s.
+    const DROPS = 2;
+    const BAD_GATEWAYS = 8;
+    tg.dropNext('getUpdates', DROPS);
+    tg.failNext('getUpdates', BAD_GATEWAYS, { error_code: 502, description: 'Bad Gateway' });
+    const outage = () =>
+      tg
+        .calls('getUpdates')
+        .slice(fromPoll)
+        .filter((c) => c.dropped || c.response?.ok === false);
+    // The poll waiting now takes this message; the polls after it fail.
+    tg.sendText(chat, 'halo');
+    await expect.poll(() => outage().length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
+    // The citizen writes during the outage: answered once polling works again.
+    tg.sendText(chat, 'halo lagi');
+    await expect.poll(() => shown(chat, /Selamat datang/).length, { timeout: 20_000, interval: 50 }).toBe(2);
+    const answeredAt = Date.now();
+    const failed = outage();
+    expect(failed.map((c) => (c.dropped ? 'dropped' : c.response?.ok === false ? 502 : '?'))).toEqual([
+      ...Array.from({ length: DROPS }, () => 'dropped'),
+      ...Array.from({ length: BAD_GATEWAYS }, () => 502),
+    ]);
+    // A poll every second, without backoff: no gap grows (exponential backoff would double them).
+    const gaps = failed.slice(1).map((c, i) => c.at - (failed[i]?.at ?? 0));
+    console.log(`getUpdates outage: polls ${gaps.join(', ')} ms apart`);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(POLLING_RETRY_SECONDS * 1000 - 50);
+    expect(Math.max(...gaps)).toBeLessThan(POLLING_RETRY_SECONDS * 1000 * 2.5);
+    // The message written during the outage is answered within about one interval of the last failure.
+    const lastFailure = failed[failed.length - 1]?.at ?? 0;
+    console.log(`getUpdates outage: answered ${answeredAt - lastFailure} ms after the last failed poll`);
+    expect(answeredAt - lastFailure).toBeLessThan(POLLING_RETRY_SECONDS * 1000 + 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(shown(chat, /Selamat datang/)).toHaveLength(2);
+    // One warning when polling started failing, one line when it recovered; never the token.
+    const lines = app.logs.lines.slice(fromLine);
+    const said = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failing = said.filter((l) => /telegram polling failed/.test(String(l.msg)));
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toMatchObject({
+      level: 40,
+      msg: `telegram polling failed; retrying every ${POLLING_RETRY_SECONDS} s`,
+      retrySeconds: POLLING_RETRY_SECONDS,
+      error: expect.stringMatching(/getUpdates.*failed/),
+    });
+    const recovered = said.filter((l) => /telegram polling recovered/.test(String(l.msg)));
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ level: 30, failedAttempts: DROPS + BAD_GATEWAYS });
+    expect(lines.filter((l) => l.includes(tg.token) || l.includes(tg.token.split(':')[1] ?? '?'))).toEqual(
+      [],
+    );
+  }, 40_000);
 
   it('answers a citizen late, once, when a sendMessage is never answered (timed out, tried again)', async () => {
     const chat = 8004;
@@ -208,3 +278,47 @@ async function settle(app: TestAduan): Promise<void> {
     .poll(() => app.queues.notifications.getJobCounts('waiting', 'active', 'delayed'), { timeout: 30_000 })
     .toEqual({ waiting: 0, active: 0, delayed: 0 });
 }
+
+describe('Telegram refusing long polling for good', () => {
+  it('logs an error, shuts down cleanly and exits 1 on a 409 (another process polls with the token)', async () => {
+    const redis = await startTestRedis();
+    const tg = await startTelegramEmulator();
+    const dataDir = await mkdtemp(join(tmpdir(), 'aduan-test-'));
+    try {
+      const aduan = await spawnAduan(
+        'bot',
+        {
+          REDIS_URL: redis.url,
+          DATA_DIR: dataDir,
+          PORT: '0',
+          TELEGRAM_BOT_TOKEN: tg.token,
+          TELEGRAM_API_ROOT: tg.apiRoot,
+        },
+        /"msg":"started"/,
+      );
+      try {
+        // A second poller with the same token: Telegram answers the older long poll 409.
+        const other = await fetch(`${tg.apiRoot}/bot${tg.token}/getUpdates?timeout=0`);
+        expect(other.status).toBe(200);
+        await expect.poll(() => aduan.child.exitCode, { timeout: 20_000, interval: 100 }).toBe(1);
+        const said = aduan.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+        const refused = said.filter((l) => /long polling refused/.test(l.msg));
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toMatchObject({
+          level: 50,
+          code: 409,
+          error: expect.stringMatching(/409: Conflict/),
+        });
+        // Shut down in order, as on a signal.
+        expect(said.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+        expect(aduan.output.join('\n')).not.toContain(tg.token);
+      } finally {
+        await aduan.kill();
+      }
+    } finally {
+      await tg.close();
+      await redis.stop();
+      await cleanup(dataDir);
+    }
+  }, 60_000);
+});

@@ -33,8 +33,18 @@ export interface TelegramChannelOptions {
   logger: Logger;
   /** Spacing of messages to one chat (Telegram: about one a second; short bursts tolerated). */
   perChatIntervalMs?: number;
-  /** How long one Bot API call may take (getUpdates excepted); default 20 000. */
+  /**
+   * How long one Bot API call may take; default 20 000. getUpdates may take its long-poll wait
+   * (30 s) longer.
+   */
   apiTimeoutMs?: number;
+  /** Long polling: the steady wait between getUpdates attempts while they fail; default 5 000. */
+  pollingRetryMs?: number;
+  /**
+   * Long polling ended for good: Telegram refused it with 401 (the token was revoked) or 409
+   * (another process polls with this token, or a webhook was set). Already logged at error.
+   */
+  onPollingStopped?: (err: unknown) => void;
 }
 
 /** The commands shown in Telegram's menu, per language (Indonesian is also the default). */
@@ -65,6 +75,12 @@ const POLLING_ATTEMPTS = 6;
 
 /** The default of `apiTimeoutMs` (TELEGRAM_API_TIMEOUT_SECONDS). */
 const DEFAULT_API_TIMEOUT_MS = 20_000;
+
+/** The default of `pollingRetryMs` (TELEGRAM_POLLING_RETRY_SECONDS). */
+const DEFAULT_POLLING_RETRY_MS = 5_000;
+
+/** getUpdates answers the runner does not retry: it ends polling (see `onPollingStopped`). */
+const POLLING_REFUSED = new Set([401, 409]);
 
 /**
  * Attempts, in all, at one Bot API call (getUpdates excepted) that fails at the network level: no
@@ -124,26 +140,128 @@ export function boundNetworkAttempts(
 }
 
 /**
- * An API transformer that gives each Bot API call its own time limit (grammY's is 500 s), except
- * `getUpdates`, whose long poll waits up to 30 s by design. It must be installed first, so that it
- * sits innermost: the timer then starts when the request is actually sent (not while the throttler
- * holds it), and @grammyjs/auto-retry, outside it, sees the abort as the HttpError grammY turns it
- * into and tries again, with a fresh timer for each attempt (up to `MAX_NETWORK_ATTEMPTS` in all).
- * A caller's own signal still aborts.
+ * An API transformer that gives each Bot API call its own time limit (grammY's is 500 s); getUpdates
+ * gets its long-poll wait (its `timeout` parameter, 30 s from the runner) on top, so a poll lost on
+ * the way (a dead keep-alive connection after a network outage) is abandoned within a minute and the
+ * runner polls again, instead of the bot staying deaf for grammY's 500 s. It must be installed first,
+ * so that it sits innermost: the timer then starts when the request is actually sent (not while the
+ * throttler holds it), and @grammyjs/auto-retry, outside it, sees the abort as the HttpError grammY
+ * turns it into and tries again, with a fresh timer for each attempt (up to `MAX_NETWORK_ATTEMPTS` in
+ * all). A caller's own signal still aborts. `onTimeout` is not called for getUpdates: `PollingWatch`
+ * reports polling failures, once per outage.
  */
 export function callTimeout(ms: number, onTimeout: (method: string) => void = () => undefined): Transformer {
   return (prev, method, payload, given) => {
-    if (method === 'getUpdates') return prev(method, payload, given);
-    // grammY types signals with the abort-controller polyfill's class; at run time it only calls
-    // addEventListener and reads `aborted`, which Node's own AbortSignal has.
+    const polling = method === 'getUpdates';
+    const longPoll = polling ? (payload as { timeout?: unknown } | undefined)?.timeout : undefined;
+    const limit = ms + (typeof longPoll === 'number' && longPoll > 0 ? longPoll * 1000 : 0);
+    // The caller's signal may be the abort-controller polyfill's (the runner's, on getUpdates), which
+    // AbortSignal.any() silently ignores: it is followed by hand. grammY only calls addEventListener
+    // on the signal it gets and reads `aborted`, which Node's own AbortSignal has.
     const signal = given as unknown as AbortSignal | undefined;
-    const timeout = AbortSignal.timeout(ms);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    return prev(method, payload, combined as unknown as typeof given).catch((err: unknown) => {
-      if (timeout.aborted && !signal?.aborted) onTimeout(method);
-      throw err;
-    });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, limit);
+    const follow = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', follow, { once: true });
+    return prev(method, payload, controller.signal as unknown as typeof given)
+      .catch((err: unknown) => {
+        if (timedOut && !signal?.aborted && !polling) onTimeout(method);
+        throw err;
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', follow);
+      });
   };
+}
+
+/**
+ * Applies `transformer` to every Bot API call but getUpdates. Used for @grammyjs/auto-retry: it
+ * retries an HttpError for ever with a backoff that grows to an hour, and a 5xx answer five times
+ * with growing waits, so behind it a poll that failed during an outage could come back up to an
+ * hour after Telegram did. getUpdates failures go straight to the runner, which retries them at
+ * the steady `pollingRetryMs` (no second retry loop).
+ */
+export function exceptGetUpdates(transformer: Transformer): Transformer {
+  return (prev, method, payload, signal) =>
+    method === 'getUpdates' ? prev(method, payload, signal) : transformer(prev, method, payload, signal);
+}
+
+/**
+ * What a failed getUpdates says, for the log: grammY's message ("Network request for 'getUpdates'
+ * failed!", "Call to 'getUpdates' failed! (502: Bad Gateway)"), never the token. For a network
+ * failure, only the cause's code (ECONNREFUSED, ECONNRESET …) is added, never its message: node-fetch
+ * names the URL there, and the URL holds the bot token.
+ */
+function pollingFailure(err: unknown): string {
+  if (err instanceof HttpError) {
+    const cause = err.error as { code?: unknown; name?: unknown } | null | undefined;
+    const code =
+      typeof cause?.code === 'string'
+        ? cause.code
+        : cause?.name === 'AbortError'
+          ? 'no answer in time'
+          : undefined;
+    return code ? `${err.message} (${code})` : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Watches the runner's getUpdates calls (as an API transformer, `transformer`), so that an outage
+ * is logged once however long it lasts: `onFailing` at the first failed poll, `onRecovered` at the
+ * first poll that works again, with how many failed in between. A poll aborted because polling is
+ * stopping is no failure, and neither are 401 and 409, which end polling (`onPollingStopped`).
+ */
+export class PollingWatch {
+  private failed = 0;
+  private since = 0;
+
+  constructor(
+    private readonly report: {
+      onFailing: (error: string) => void;
+      onRecovered: (failedAttempts: number, downMs: number) => void;
+    },
+  ) {}
+
+  /** True between a failed poll and the next one that works: the runner is retrying. */
+  get failing(): boolean {
+    return this.failed > 0;
+  }
+
+  readonly transformer: Transformer = async (prev, method, payload, signal) => {
+    if (method !== 'getUpdates') return prev(method, payload, signal);
+    let result: Awaited<ReturnType<typeof prev>>;
+    try {
+      result = await prev(method, payload, signal);
+    } catch (err) {
+      if (!signal?.aborted) this.fail(pollingFailure(err));
+      throw err;
+    }
+    if (result.ok) this.succeed();
+    else if (!POLLING_REFUSED.has(result.error_code))
+      this.fail(`Call to 'getUpdates' failed! (${result.error_code}: ${result.description})`);
+    return result;
+  };
+
+  private fail(error: string): void {
+    if (this.failed++ === 0) {
+      this.since = Date.now();
+      this.report.onFailing(error);
+    }
+  }
+
+  private succeed(): void {
+    if (this.failed === 0) return;
+    const failed = this.failed;
+    this.failed = 0;
+    this.report.onRecovered(failed, Date.now() - this.since);
+  }
 }
 
 /** Joins consecutive messages where the earlier one has no buttons: fewer messages, same reading order. */
@@ -162,20 +280,38 @@ function mergeForTelegram(messages: readonly Outbound[]): Outbound[] {
  * The Telegram channel, with grammY. Translates updates into the inbound chain's messages and
  * Aduan's messages into Telegram's, and nothing else: no flow knowledge here.
  *
- * - Long polling with @grammyjs/runner (one chat's updates in order, chats in parallel), or a
- *   webhook whose secret header is checked in constant time.
- * - Outbound through auto-retry (429 waits `retry_after`; 5xx, network errors and calls that took
- *   longer than `apiTimeoutMs` retried, the last two `MAX_NETWORK_ATTEMPTS` times in all, then the
- *   send throws) and a throttler (overall, per group and per chat, within Telegram's published limits).
+ * - Long polling with @grammyjs/runner (one chat's updates in order, chats in parallel), retried at
+ *   a steady `pollingRetryMs` for as long as Telegram stays unreachable (one warning, one recovery
+ *   line), or a webhook whose secret header is checked in constant time.
+ * - Every call but getUpdates through auto-retry (429 waits `retry_after`; 5xx, network errors and
+ *   calls that took longer than `apiTimeoutMs` retried, the last two `MAX_NETWORK_ATTEMPTS` times in
+ *   all, then the send throws) and a throttler (overall, per group and per chat, within Telegram's
+ *   published limits).
  * - 403 "blocked by the user" and "chat not found" are permanent: the notification worker records them.
  */
 export class TelegramChannel implements ChannelAdapter {
   readonly name = 'telegram';
   readonly bot: Bot;
   private runner: RunnerHandle | undefined;
+  private readonly pollingRetryMs: number;
+  private readonly polling: PollingWatch;
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+    this.pollingRetryMs = options.pollingRetryMs ?? DEFAULT_POLLING_RETRY_MS;
+    const retrySeconds = this.pollingRetryMs / 1000;
+    this.polling = new PollingWatch({
+      onFailing: (error) =>
+        options.logger.warn(
+          { error, retrySeconds },
+          `telegram polling failed; retrying every ${retrySeconds} s`,
+        ),
+      onRecovered: (failedAttempts, downMs) =>
+        options.logger.info(
+          { failedAttempts, downSeconds: Math.round(downMs / 1000) },
+          'telegram polling recovered',
+        ),
+    });
     // Installed first = innermost (each `use` wraps the calls installed before it): see callTimeout.
     // The attempt bound comes next, still inside auto-retry (see boundNetworkAttempts).
     const timeoutMs = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
@@ -195,7 +331,9 @@ export class TelegramChannel implements ChannelAdapter {
     this.bot.api.config.use(
       apiThrottler({ out: { maxConcurrent: 1, minTime: options.perChatIntervalMs ?? 1000 } }),
     );
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+    this.bot.api.config.use(exceptGetUpdates(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 })));
+    // Outermost: sees each poll's final outcome (only callTimeout, innermost, acts on getUpdates too).
+    this.bot.api.config.use(this.polling.transformer);
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
     this.bot.use(async (ctx) => this.onUpdate(ctx.update));
     this.bot.catch((err) => {
@@ -232,13 +370,43 @@ export class TelegramChannel implements ChannelAdapter {
       return;
     }
     await this.bot.api.deleteWebhook();
-    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+    this.runner = run(this.bot, {
+      runner: {
+        fetch: { allowed_updates: [...ALLOWED_UPDATES] },
+        // A failed poll is tried again after this steady wait, for as long as it takes (the
+        // runner's default doubles it from 100 ms without a cap).
+        retryInterval: this.pollingRetryMs,
+        // The runner gives up once polls have failed for `maxRetryTime` (default 15 h) and polling
+        // then ends for good: a regional network outage of a day would silently end the bot.
+        // Infinity: it never gives up on its own (the deadline it computes, now + Infinity, is never
+        // reached); only 401 and 409 end polling.
+        maxRetryTime: Number.POSITIVE_INFINITY,
+        // No console.error per failed poll: PollingWatch logs an outage once, in our logger.
+        silent: true,
+      },
+    });
+    this.runner.task()?.catch((err: unknown) => {
+      // The runner ended polling (only on 401 or 409): nothing more comes in through this process.
+      log.error(
+        {
+          error: err instanceof Error ? err.message : String(err),
+          ...(err instanceof GrammyError ? { code: err.error_code } : {}),
+        },
+        'telegram long polling refused for good; no more updates',
+      );
+      this.options.onPollingStopped?.(err);
+    });
     log.info('telegram long polling started');
   }
 
   /** Stops polling, letting updates in hand finish. */
   async stop(): Promise<void> {
-    if (this.runner?.isRunning()) await this.runner.stop();
+    if (!this.runner?.isRunning()) return;
+    const stopped = this.runner.stop();
+    // While polls fail the runner has nothing in hand: it is waiting out `pollingRetryMs` (up to
+    // 300 s), and only notices the stop after that wait. Nothing to wait for.
+    if (this.polling.failing) stopped.catch(() => undefined);
+    else await stopped;
   }
 
   /** The express route Telegram posts to in webhook mode; a request without the right secret is a 401. */
