@@ -70,6 +70,12 @@ const UNSUPPORTED = {
   en: 'Sorry, we cannot process this kind of message yet. Please write your message as text, or send a photo/document when asked.',
 };
 
+/**
+ * How long `stop` waits for updates in hand: within Docker's default 10 s before SIGKILL (the
+ * compose file gives 30 s), and long enough for a turn that is only waiting on Telegram.
+ */
+const STOP_WAIT_MS = 8_000;
+
 /** Polling mode: attempts at one update before giving up on it (a Redis restart takes a few seconds). */
 const POLLING_ATTEMPTS = 6;
 
@@ -293,6 +299,8 @@ export class TelegramChannel implements ChannelAdapter {
   readonly name = 'telegram';
   readonly bot: Bot;
   private runner: RunnerHandle | undefined;
+  /** Updates being handled (polling hands them over before they are done). */
+  private readonly inHand = new Set<Promise<void>>();
   private readonly pollingRetryMs: number;
   private readonly polling: PollingWatch;
 
@@ -334,6 +342,17 @@ export class TelegramChannel implements ChannelAdapter {
     this.bot.api.config.use(exceptGetUpdates(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 })));
     // Outermost: sees each poll's final outcome (only callTimeout, innermost, acts on getUpdates too).
     this.bot.api.config.use(this.polling.transformer);
+    // First: every update handed to the bot is in hand until its handling ends (including one
+    // still waiting behind another of its chat), so `stop` can wait for them.
+    this.bot.use(async (_ctx, next) => {
+      const handling = next();
+      this.inHand.add(handling);
+      try {
+        await handling;
+      } finally {
+        this.inHand.delete(handling);
+      }
+    });
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
     this.bot.use(async (ctx) => this.onUpdate(ctx.update));
     this.bot.catch((err) => {
@@ -399,14 +418,31 @@ export class TelegramChannel implements ChannelAdapter {
     log.info('telegram long polling started');
   }
 
-  /** Stops polling, letting updates in hand finish. */
+  /**
+   * Stops polling, then waits (up to `STOP_WAIT_MS`) for the updates in hand to be handled. The
+   * runner's own stop returns once it fetches no more, not when what it fetched is done; and those
+   * updates are already confirmed to Telegram, which will not send them again: a turn cut off by
+   * the shutdown (its Redis connection closed under it) would be a citizen's message lost.
+   */
   async stop(): Promise<void> {
-    if (!this.runner?.isRunning()) return;
-    const stopped = this.runner.stop();
-    // While polls fail the runner has nothing in hand: it is waiting out `pollingRetryMs` (up to
-    // 300 s), and only notices the stop after that wait. Nothing to wait for.
-    if (this.polling.failing) stopped.catch(() => undefined);
-    else await stopped;
+    if (this.runner?.isRunning()) {
+      const stopped = this.runner.stop();
+      // While polls fail the runner has nothing in hand: it is waiting out `pollingRetryMs` (up to
+      // 300 s), and only notices the stop after that wait. Nothing to wait for.
+      if (this.polling.failing) stopped.catch(() => undefined);
+      else await stopped;
+    }
+    if (this.inHand.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      Promise.allSettled([...this.inHand]).then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), STOP_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp)
+      this.options.logger.warn({ updates: this.inHand.size }, 'telegram: stopped with updates still in hand');
   }
 
   /** The express route Telegram posts to in webhook mode; a request without the right secret is a 401. */
