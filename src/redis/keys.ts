@@ -110,6 +110,13 @@ export class Keys {
   get whatsappRelay(): string {
     return `${this.prefix}:whatsapp:relay`;
   }
+  /**
+   * WhatsApp: relay entries the holder has taken and not yet confirmed sent (list, in the order
+   * taken); a new holder puts them back at the front of the relay (whatsapp-relay-take-3.lua).
+   */
+  get whatsappRelayInflight(): string {
+    return `${this.prefix}:whatsapp:relay:inflight`;
+  }
   /** WhatsApp: the holder's connection state and the QR code to link a number (hash, short-lived). */
   get whatsappStatus(): string {
     return `${this.prefix}:whatsapp:status`;

@@ -14,7 +14,8 @@ const SCRIPTS = [
   'whatsapp-lock-acquire-2',
   'whatsapp-lock-renew-1',
   'whatsapp-lock-release-1',
-  'whatsapp-relay-take-2',
+  'whatsapp-relay-take-3',
+  'whatsapp-relay-done-3',
 ] as const;
 
 type Arg = string | number;
@@ -34,7 +35,15 @@ export interface ScriptedRedis extends Redis {
   whatsappLockAcquire(lock: string, fence: string, owner: string, ttlMs: number): Promise<number>;
   whatsappLockRenew(lock: string, value: string, ttlMs: number): Promise<number>;
   whatsappLockRelease(lock: string, value: string): Promise<number>;
-  whatsappRelayTake(lock: string, relay: string, value: string, count: number): Promise<string[]>;
+  whatsappRelayTake(lock: string, relay: string, inflight: string, value: string): Promise<string | null>;
+  whatsappRelayDone(
+    lock: string,
+    inflight: string,
+    relay: string,
+    value: string,
+    taken: string,
+    rest: string,
+  ): Promise<number>;
 }
 
 function commandName(file: string): string {

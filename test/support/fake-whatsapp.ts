@@ -90,6 +90,8 @@ export class FakeWhatsApp {
   private counter = 0;
   /** Set to make the next `initialize()` calls throw, as when chromium is missing. */
   failInitialize = 0;
+  /** Set to make `sendMessage` never settle (a hung page), to freeze a holder in the middle of a send. */
+  stallSends = false;
 
   /** The library object to inject in place of whatsapp-web.js. */
   get library(): WhatsAppLibrary {
@@ -207,6 +209,7 @@ export class FakeClient extends EventEmitter {
   ): Promise<unknown> {
     if (this.status !== 'ready') throw new Error('Evaluation failed: the page is not ready');
     if (!/@(c\.us|lid|g\.us)$/.test(chatId)) throw new Error('Evaluation failed: Error: invalid wid');
+    if (this.world.stallSends) return new Promise(() => undefined);
     const text = typeof content === 'string' ? content : (options?.caption ?? '');
     this.world.sent.push({ chatId, content, options, text });
     return { id: { _serialized: `true_${chatId}_SENT${this.world.sent.length}` }, fromMe: true };

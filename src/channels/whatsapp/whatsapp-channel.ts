@@ -88,6 +88,7 @@ export interface WhatsAppChannelOptions {
 interface RelayEntry {
   chatId: string;
   texts: string[];
+  /** Failed sends so far, and holders that took the entry and never confirmed it (they died). */
   attempts: number;
 }
 
@@ -110,7 +111,9 @@ const GONE = /invalid wid|wid error|no lid for user|not a whatsapp user|not regi
  *   link on disk, so no new QR is needed unless the phone unlinked it.
  * - Outbound is paced per chat and overall, with jitter. Processes that do not hold the session
  *   (a worker sending a status update) and the holder while reconnecting put messages in a Redis
- *   relay, sent by the holder when it is ready: nothing is lost to a disconnect.
+ *   relay, sent by the holder when it is ready: nothing is lost to a disconnect. The holder takes
+ *   them into an in-flight list and removes each only once sent, so nothing is lost to the holder's
+ *   death either: the next holder sends what it left there first (at least once; see relayPass).
  * - Photos and documents are downloaded when they arrive (`message.downloadMedia()`), because only
  *   the holder's browser can fetch them and WhatsApp's copy expires; they are checked and stored
  *   like web uploads, and the engine gets a `file:` reference.
@@ -134,6 +137,8 @@ export class WhatsAppChannel implements ChannelAdapter {
   private readonly chats = new Map<string, Promise<void>>();
   /** Ids seen lately: the library can emit one message twice; the chain de-duplicates durably. */
   private readonly seen = new Set<string>();
+  /** A relay pass is running (see relayLoop). */
+  private relaying = false;
 
   constructor(private readonly options: WhatsAppChannelOptions) {
     this.timings = { ...DEFAULT_WHATSAPP_TIMINGS, ...options.timings };
@@ -189,7 +194,7 @@ export class WhatsAppChannel implements ChannelAdapter {
   async send(chatId: string, messages: readonly Outbound[]): Promise<void> {
     const { lang } = await this.options.chatState(chatId).catch(() => ({ lang: 'id' as Lang }));
     const texts = messages.flatMap((m) => renderForWhatsApp(m, lang));
-    await this.sendTexts(chatId, texts, 0);
+    await this.sendOrRelay(chatId, texts);
   }
 
   /**
@@ -228,10 +233,21 @@ export class WhatsAppChannel implements ChannelAdapter {
    * Sends texts in order, paced. What cannot go now (not the holder, not connected, a send that
    * failed for a passing reason) goes to the relay, in order, for the holder to send when ready.
    */
-  private async sendTexts(chatId: string, texts: string[], attempts: number): Promise<void> {
+  private async sendOrRelay(chatId: string, texts: string[]): Promise<void> {
+    const rest = await this.sendTexts(chatId, texts, 0);
+    if (rest && this.keep(rest))
+      await this.options.redis.rpush(this.options.keys.whatsappRelay, JSON.stringify(rest));
+  }
+
+  /**
+   * Sends texts in order, paced, and returns what could not go now (not the holder, not connected,
+   * a send that failed for a passing reason: then counted as an attempt), for the relay; null when
+   * all went. Throws a {@link PermanentDeliveryError} when the chat can never receive.
+   */
+  private async sendTexts(chatId: string, texts: string[], attempts: number): Promise<RelayEntry | null> {
     for (let i = 0; i < texts.length; i++) {
       const client = this.readyClient();
-      if (!client) return this.relay({ chatId, texts: texts.slice(i), attempts });
+      if (!client) return { chatId, texts: texts.slice(i), attempts };
       try {
         await this.pacer.schedule(chatId, () =>
           client.sendMessage(chatId, texts[i] as string, { linkPreview: false, sendSeen: false }),
@@ -243,20 +259,20 @@ export class WhatsAppChannel implements ChannelAdapter {
           { chat: hashId(`whatsapp:${chatId}`), error: (err as Error).message },
           'whatsapp send failed; relayed',
         );
-        return this.relay({ chatId, texts: texts.slice(i), attempts: attempts + 1 });
+        return { chatId, texts: texts.slice(i), attempts: attempts + 1 };
       }
     }
+    return null;
   }
 
-  private async relay(entry: RelayEntry): Promise<void> {
-    if (entry.attempts >= RELAY_ATTEMPTS) {
-      this.log.error(
-        { chat: hashId(`whatsapp:${entry.chatId}`), messages: entry.texts.length },
-        'whatsapp messages dropped after repeated failures',
-      );
-      return;
-    }
-    await this.options.redis.rpush(this.options.keys.whatsappRelay, JSON.stringify(entry));
+  /** Whether an entry may wait in the relay once more; one that failed too often is dropped (logged). */
+  private keep(entry: RelayEntry): boolean {
+    if (entry.attempts < RELAY_ATTEMPTS) return true;
+    this.log.error(
+      { chat: hashId(`whatsapp:${entry.chatId}`), messages: entry.texts.length },
+      'whatsapp messages dropped after repeated failures',
+    );
+    return false;
   }
 
   private classify(err: unknown): unknown {
@@ -264,32 +280,86 @@ export class WhatsAppChannel implements ChannelAdapter {
     return GONE.test(message) ? new PermanentDeliveryError(this.name, message) : err;
   }
 
-  /** The holder sends what waits in the relay; the take is fenced by the lock's token. */
+  /** The holder sends what waits in the relay, every `relayEveryMs`; one pass at a time. */
   private async relayLoop(): Promise<void> {
+    // A second chain of this loop (start() again after stop()) must not run a pass beside this
+    // one: the take relies on this process having nothing in flight when it takes. It ends here.
+    if (this.relaying) return;
+    this.relaying = true;
     try {
-      while (this.readyClient()) {
-        const taken = await this.options.redis.whatsappRelayTake(
-          this.options.keys.whatsappLock,
-          this.options.keys.whatsappRelay,
-          this.lock.value,
-          20,
-        );
-        if (taken.length === 0) break;
-        for (const raw of taken) {
-          const entry = JSON.parse(raw) as RelayEntry;
-          await this.sendTexts(entry.chatId, entry.texts, entry.attempts).catch((err: Error) =>
-            // A permanent failure of a relayed message has no job to report to: log it.
-            this.log.warn(
-              { chat: hashId(`whatsapp:${entry.chatId}`), error: err.message },
-              'whatsapp relayed message undeliverable',
-            ),
-          );
-        }
-      }
+      await this.relayPass();
     } catch (err) {
+      // Redis failed: an entry taken and not confirmed stays in flight, and the next take puts it
+      // back at the front (sent again if it had gone: at least once).
       this.log.warn({ error: (err as Error).message }, 'whatsapp relay failed');
+    } finally {
+      this.relaying = false;
     }
     this.after(this.timings.relayEveryMs, () => this.relayLoop());
+  }
+
+  /**
+   * At least once, across the holder's death: one entry at a time, the fenced take moves it from
+   * the relay to the in-flight list (and first puts back anything a previous holder left there);
+   * after the send — done, failed for good (logged), or partly left for later — the fenced
+   * confirmation removes it and queues the rest, in one step. A holder that dies in between leaves
+   * the entry in flight for the next holder, which sends it first: the message goes again if it had
+   * gone, and is never lost. One entry at a time keeps that to the one message being sent, and lets
+   * the take count it as an attempt (whatsapp-relay-take-3.lua); the sends are one at a time anyway
+   * (the pacer).
+   */
+  private async relayPass(): Promise<void> {
+    const { redis, keys } = this.options;
+    while (this.readyClient()) {
+      // Taken and confirmed under the same lock value: a new token (the lock lost and taken again)
+      // is a new holder, whose first take puts this one's unconfirmed entry back.
+      const value = this.lock.value;
+      const raw = await redis.whatsappRelayTake(
+        keys.whatsappLock,
+        keys.whatsappRelay,
+        keys.whatsappRelayInflight,
+        value,
+      );
+      if (raw === null) return;
+      const rest = await this.sendRelayed(raw);
+      const confirmed = await redis.whatsappRelayDone(
+        keys.whatsappLock,
+        keys.whatsappRelayInflight,
+        keys.whatsappRelay,
+        value,
+        raw,
+        rest ? JSON.stringify(rest) : '',
+      );
+      // Fenced out mid-send: the new holder owns the relay and sends this entry again. Stop here.
+      if (confirmed === 0) return;
+    }
+  }
+
+  /** Sends one relayed entry; returns what is left for the back of the relay (null when nothing). */
+  private async sendRelayed(raw: string): Promise<RelayEntry | null> {
+    let entry: RelayEntry;
+    try {
+      entry = JSON.parse(raw) as RelayEntry;
+      if (typeof entry.chatId !== 'string' || !Array.isArray(entry.texts))
+        throw new TypeError('not an entry');
+    } catch {
+      // Kept in flight, it would come back at the front of the relay forever: drop it.
+      this.log.error('whatsapp relay entry unreadable; dropped');
+      return null;
+    }
+    const attempts = Number(entry.attempts) || 0;
+    if (!this.keep({ ...entry, attempts })) return null;
+    try {
+      const rest = await this.sendTexts(entry.chatId, entry.texts, attempts);
+      return rest && this.keep(rest) ? rest : null;
+    } catch (err) {
+      // A permanent failure of a relayed message has no job to report to: log it.
+      this.log.warn(
+        { chat: hashId(`whatsapp:${entry.chatId}`), error: (err as Error).message },
+        'whatsapp relayed message undeliverable',
+      );
+      return null;
+    }
   }
 
   // ─── the session lock ────────────────────────────────────────────────────────────────────
@@ -479,14 +549,14 @@ export class WhatsAppChannel implements ChannelAdapter {
         return this.deliver(chatId, messageId, t.inbound);
       case 'unsupported': {
         const { lang } = await this.options.chatState(chatId);
-        return this.sendTexts(chatId, [unsupportedReply(t.what, lang)], 0);
+        return this.sendOrRelay(chatId, [unsupportedReply(t.what, lang)]);
       }
       case 'media': {
         const { lang, expectsFiles } = await this.options.chatState(chatId);
         // Not asked for: not downloaded, so nobody can fill the disk with unasked-for files.
-        if (!expectsFiles) return this.sendTexts(chatId, [WHATSAPP_REPLIES.notAskingFiles[lang]], 0);
+        if (!expectsFiles) return this.sendOrRelay(chatId, [WHATSAPP_REPLIES.notAskingFiles[lang]]);
         const stored = await this.download(message);
-        if ('reply' in stored) return this.sendTexts(chatId, [rejectedReply(stored.reply, lang)], 0);
+        if ('reply' in stored) return this.sendOrRelay(chatId, [rejectedReply(stored.reply, lang)]);
         return this.deliver(chatId, messageId, {
           kind: 'media',
           media: stored,
