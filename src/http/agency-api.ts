@@ -112,7 +112,9 @@ export function agencyApi(deps: AgencyApiDeps): Router {
   });
 
   router.get('/api/v1/stats', async (_req, res: Authed) => {
-    res.json(await deps.query.stats(scopeOf(res.locals.key), deps.now()));
+    const { role, agencyId } = res.locals.key;
+    // `key`: what the caller's own key may do, so a client (the inbox page) offers only what it allows.
+    res.json({ ...(await deps.query.stats(scopeOf(res.locals.key), deps.now())), key: { role, agencyId } });
   });
 
   router.get('/api/v1/tickets/:trackingId', async (req, res: Authed) => {

@@ -152,8 +152,15 @@ export function openApiDocument(): object {
       },
       '/api/v1/stats': {
         get: {
-          summary: 'Counts by status, agency and category; overdue; median hours to first response',
-          responses: { '200': { description: 'Statistics for the key’s scope' }, ...standardErrors },
+          summary:
+            'Counts by status, agency and category; overdue; median hours to first response; the key’s own role',
+          responses: {
+            '200': {
+              description:
+                'Statistics for the key’s scope, and `key`: `{role: "agency"|"coordinator", agencyId}` (agencyId null for a coordinator)',
+            },
+            ...standardErrors,
+          },
         },
       },
     },

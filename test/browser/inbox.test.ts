@@ -2,7 +2,8 @@
 // app, a real redis-server, and a real web chat client whose reports and event stream are the
 // citizen's side. The tests share one page and run in order, like one operator's morning: a wrong key,
 // signing in, a report whose text is an HTML/script payload, a status change the reporter hears of,
-// a reply, an internal note, moving through the list by keyboard, signing out.
+// a reply, an internal note, moving through the list by keyboard, signing out; then the coordinator
+// forwards the report to another agency (disposisi), and each agency's key sees what is now its own.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -34,6 +35,13 @@ const activeRow = (page: Page) => page.evaluate<string | undefined>('document.ac
 const sessionKey = (page: Page) => page.evaluate<string | null>("sessionStorage.getItem('aduan.inbox.key')");
 const storageLength = (page: Page, storage: 'sessionStorage' | 'localStorage') =>
   page.evaluate<number>(`${storage}.length`);
+/** Chromium logs every 4xx answer as a console error; the tests that provoke one drop exactly those. */
+const withoutStatus = (errors: string[], ...statuses: number[]) =>
+  errors.filter((e) => !statuses.some((status) => e.includes(`status of ${status}`)));
+
+/** Where the report is forwarded: a provincial road is the province's public-works office. */
+const TARGET_AGENCY = 'diy-dpupesdm';
+const ROUTE_NOTE = 'Ruas jalan provinsi: wewenang DPUPESDM DIY, bukan kabupaten.';
 
 describe('agency inbox page in a browser', () => {
   let redis: TestRedis | undefined;
@@ -47,6 +55,9 @@ describe('agency inbox page in a browser', () => {
   let trackingId = '';
   let otherId = '';
   let key = '';
+  /** The agency both reports were routed to (roads in Sleman) and a coordinator's key. */
+  let fromAgency = '';
+  let coordinatorKey = '';
 
   beforeAll(async () => {
     redis = await startTestRedis();
@@ -60,7 +71,10 @@ describe('agency inbox page in a browser', () => {
     const stored = await app.tickets.get(trackingId);
     if (!stored) throw new Error(`no ticket ${trackingId}`);
     expect((await app.tickets.get(otherId))?.ticket.agencyId).toBe(stored.ticket.agencyId);
-    ({ key } = await app.apiKeys.create(stored.ticket.agencyId));
+    fromAgency = stored.ticket.agencyId;
+    expect(fromAgency).not.toBe(TARGET_AGENCY);
+    ({ key } = await app.apiKeys.create(fromAgency));
+    ({ key: coordinatorKey } = await app.apiKeys.create(null));
 
     browser = await launchChromium();
     // A laptop screen, Indonesian locale and time zone, as an operator in Yogyakarta would have.
@@ -89,6 +103,39 @@ describe('agency inbox page in a browser', () => {
     return app.url;
   };
   const row = (id: string) => page.locator('#tickets button.row', { hasText: id });
+  const agencyName = (id: string) => {
+    const name = app?.flows.routing.agencies.find((a) => a.id === id)?.name;
+    if (!name) throw new Error(`no agency ${id} in the routing`);
+    return name;
+  };
+  /** The "Instansi" fact of the open ticket. */
+  const shownAgency = () =>
+    page
+      .locator('#t-meta > div')
+      .filter({ has: page.locator('dt', { hasText: /^Instansi$/ }) })
+      .locator('dd')
+      .textContent();
+  const callApi = async (apiKey: string, path: string, body?: object) => {
+    const res = await fetch(`${url()}/api/v1${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const signInAs = async (apiKey: string) => {
+    await page.locator('#key').waitFor();
+    await page.fill('#key', apiKey);
+    await page.press('#key', 'Enter');
+    await page.locator('#inbox-view').waitFor();
+  };
+  const signOut = async () => {
+    await page.click('#sign-out');
+    await page.locator('#signin-view').waitFor();
+  };
 
   it('refuses a wrong key politely and shows no data', { timeout: TEST_MS }, async () => {
     // A 401 for the wrong key is expected; Chromium logs every failed request as a console error.
@@ -241,6 +288,25 @@ describe('agency inbox page in a browser', () => {
     await poll(() => page.locator('#tickets button.row').count()).toBe(2);
   });
 
+  it('offers an agency key no disposisi form (and the API refuses it one)', {
+    timeout: TEST_MS,
+  }, async () => {
+    await row(trackingId).click();
+    await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+    // The actions are there, the forwarding is not.
+    expect(await page.locator('#status-form').isVisible()).toBe(true);
+    expect(await page.locator('#route-form').isHidden()).toBe(true);
+    expect(await page.locator('#d-agency').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Disposisikan' }).count()).toBe(0);
+    const refused = await callApi(key, `/tickets/${trackingId}/route`, { agencyId: TARGET_AGENCY });
+    expect([refused.status, (refused.json.error as { code?: string })?.code]).toEqual([
+      403,
+      'coordinator_only',
+    ]);
+    expect((await app?.tickets.get(trackingId))?.ticket.agencyId).toBe(fromAgency);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('signs out and forgets the key', { timeout: TEST_MS }, async () => {
     await page.click('#sign-out');
     await page.locator('#signin-view').waitFor();
@@ -250,6 +316,152 @@ describe('agency inbox page in a browser', () => {
     await page.reload();
     await page.locator('#key').waitFor();
     expect(await page.locator('#inbox-view').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lets a coordinator forward a report (disposisi): the new agency and the history line show without a reload', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!app || !citizen) throw new Error('no app');
+    const errorsBefore = pageErrors.length;
+    const fromName = agencyName(fromAgency);
+    const toName = agencyName(TARGET_AGENCY);
+    await signInAs(coordinatorKey);
+    await row(trackingId).waitFor();
+    await row(otherId).waitFor();
+    // Set after sign-in: still there at the end only if the page never reloaded.
+    await page.evaluate('window.__sameDocument = 1');
+    await row(trackingId).click();
+    await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+    expect(await page.locator('#route-form').isVisible()).toBe(true);
+    expect(await shownAgency()).toBe(fromName);
+
+    // Every agency of the routing but the ticket's own, the report's region first.
+    const offered = await page
+      .locator('#d-agency option:not([value=""])')
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const expected = app.flows.routing.agencies.map((a) => a.id).filter((id) => id !== fromAgency);
+    expect([...offered].sort()).toEqual([...expected].sort());
+    expect(await page.locator('#d-agency optgroup').first().getAttribute('label')).toBe(
+      'Kabupaten Sleman (wilayah laporan)',
+    );
+
+    // Nothing chosen: the page says so and sends nothing.
+    await page.click('#route-form button[type="submit"]');
+    await poll(() => page.locator('#d-error').textContent()).toBe('Pilih instansi tujuan terlebih dahulu.');
+    expect(await activeId(page)).toBe('d-agency');
+
+    // An agency the routing no longer knows (routing.yaml edited while the page was open): the API's
+    // 400 unknown_agency comes back in Indonesian beside the form, on the field it names.
+    await page.evaluate(`(() => {
+      const o = document.createElement('option');
+      o.value = 'dinas-yang-sudah-dihapus';
+      o.textContent = 'Dinas yang sudah dihapus';
+      document.getElementById('d-agency').append(o);
+    })()`);
+    await page.selectOption('#d-agency', 'dinas-yang-sudah-dihapus');
+    await page.click('#route-form button[type="submit"]');
+    await poll(() => page.locator('#d-error').textContent()).toBe(
+      'Instansi tujuan tidak dikenal; daftar instansi mungkin baru diubah. Muat ulang halaman, lalu pilih lagi.',
+    );
+    expect(await page.locator('#d-agency').getAttribute('aria-invalid')).toBe('true');
+    expect((await app.tickets.get(trackingId))?.ticket.agencyId).toBe(fromAgency);
+
+    await page.selectOption('#d-agency', TARGET_AGENCY);
+    expect(await page.locator('#d-error').textContent()).toBe('');
+    await page.fill('#d-note', ROUTE_NOTE);
+    await page.click('#route-form button[type="submit"]');
+
+    await poll(() => shownAgency()).toBe(toName);
+    expect(await page.locator('#t-status').textContent()).toBe(STATUS_LABELS.dispatched.id);
+    const line = page.locator('#t-history li').first();
+    expect(await line.textContent()).toContain(`Disposisi: ${fromName} → ${toName}`);
+    expect(await line.textContent()).toContain(ROUTE_NOTE);
+    expect(await line.locator('.actor').textContent()).toBe('Koordinator');
+    await poll(() => page.locator('#announce').textContent()).toContain(toName);
+    expect(await row(trackingId).textContent()).toContain(STATUS_LABELS.dispatched.id);
+    // The form now offers the old agency and not the new one; the note is cleared.
+    expect(await page.locator(`#d-agency option[value="${TARGET_AGENCY}"]`).count()).toBe(0);
+    expect(await page.locator(`#d-agency option[value="${fromAgency}"]`).count()).toBe(1);
+    expect(await page.locator('#d-note').inputValue()).toBe('');
+    expect(await page.evaluate('window.__sameDocument')).toBe(1);
+    await page.screenshot({ path: `${RESULTS_DIR}inbox-disposisi.png` });
+
+    const stored = await app.tickets.get(trackingId);
+    expect(stored?.ticket).toMatchObject({ agencyId: TARGET_AGENCY, status: 'dispatched' });
+    await citizen.waitFor(
+      (m) => m.text.includes(trackingId) && m.text.includes(`diteruskan kepada ${toName}`),
+      WAIT_MS,
+    );
+    expect(await pwned(page)).toBeUndefined();
+    expect(withoutStatus(pageErrors.slice(errorsBefore), 400)).toEqual([]);
+    pageErrors.length = errorsBefore;
+  });
+
+  it('shows why a report cannot be forwarded when it was archived meanwhile', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!app) throw new Error('no app');
+    const errorsBefore = pageErrors.length;
+    await row(otherId).click();
+    await poll(() => page.locator('#t-title').textContent()).toBe(OTHER_TITLE);
+    expect(await page.locator('#d-agency').isEnabled()).toBe(true);
+    // The agency archives it in its own tab while the coordinator is choosing.
+    const archived = await callApi(key, `/tickets/${otherId}/status`, {
+      status: 'archived',
+      note: 'Laporan ganda.',
+    });
+    expect(archived.status).toBe(200);
+    await page.selectOption('#d-agency', TARGET_AGENCY);
+    await page.click('#route-form button[type="submit"]');
+    await poll(() => page.locator('#d-error').textContent()).toBe(
+      'Laporan ini tidak dapat didisposisikan dari status sekarang (sudah ditutup atau diarsipkan); laporan telah dimuat ulang.',
+    );
+    // Reloaded: the page shows what the ticket is now, and no longer offers to forward it.
+    await poll(() => page.locator('#t-status').textContent()).toBe(STATUS_LABELS.archived.id);
+    expect(await page.locator('#d-final').isVisible()).toBe(true);
+    expect(await page.locator('#d-agency').isDisabled()).toBe(true);
+    expect(await shownAgency()).toBe(agencyName(fromAgency));
+    expect((await app.tickets.get(otherId))?.ticket.agencyId).toBe(fromAgency);
+    expect(withoutStatus(pageErrors.slice(errorsBefore), 409)).toEqual([]);
+    pageErrors.length = errorsBefore;
+  });
+
+  it('gives the forwarded report to the new agency’s key and takes it from the old one’s', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!app) throw new Error('no app');
+    const { key: newKey } = await app.apiKeys.create(TARGET_AGENCY);
+    await signOut();
+
+    // The new agency: the report is in its list, with the history line, and no disposisi form.
+    await signInAs(newKey);
+    await row(trackingId).waitFor();
+    expect(await page.locator('#tickets button.row').count()).toBe(1);
+    await row(trackingId).click();
+    await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+    expect(await shownAgency()).toBe(agencyName(TARGET_AGENCY));
+    expect(await page.locator('#t-history li').first().textContent()).toContain(ROUTE_NOTE);
+    expect(await page.locator('#route-form').isHidden()).toBe(true);
+    await signOut();
+
+    // The old agency: its other (archived) report is still there, the forwarded one is gone.
+    await signInAs(key);
+    await row(otherId).waitFor();
+    expect(await row(trackingId).count()).toBe(0);
+    expect(await page.locator('#tickets button.row').count()).toBe(1);
+    expect(await page.locator('#summary').textContent()).toContain('1 laporan');
+    expect(await page.locator('#route-form').isHidden()).toBe(true);
+
+    // The API agrees: a 404 for the old key, exactly as for a ticket that does not exist.
+    expect((await callApi(key, `/tickets/${trackingId}`)).status).toBe(404);
+    expect((await callApi(newKey, `/tickets/${trackingId}`)).status).toBe(200);
+    const stats = await callApi(newKey, '/stats');
+    expect(stats.json.key).toEqual({ role: 'agency', agencyId: TARGET_AGENCY });
+    expect((await callApi(coordinatorKey, '/stats')).json.key).toEqual({
+      role: 'coordinator',
+      agencyId: null,
+    });
     expect(pageErrors).toEqual([]);
   });
 });

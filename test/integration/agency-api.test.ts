@@ -196,7 +196,10 @@ describe('the agency API', () => {
     const mine = await call(bantulHealth, '/api/v1/stats');
     expect(mine.status).toBe(200);
     expect(Object.keys(mine.json.byAgency as object)).toEqual(['bantul-dinkes']);
+    // The key's own role, so a client offers only what the key may do (the inbox's disposisi form).
+    expect(mine.json.key).toEqual({ role: 'agency', agencyId: 'bantul-dinkes' });
     const everyone = await call(coordinator, '/api/v1/stats');
+    expect(everyone.json.key).toEqual({ role: 'coordinator', agencyId: null });
     expect((everyone.json.total as number) > (mine.json.total as number)).toBe(true);
     expect(everyone.json).toHaveProperty('overdue', 0);
     expect(everyone.json).toHaveProperty('medianHoursToFirstResponse');

@@ -40,7 +40,7 @@ describe('inbox page routes (api role)', () => {
       timeZone: string;
       statuses: { id: string; label: string; next: string[]; noteRequired: boolean }[];
       categories: { id: string; label: string }[];
-      agencies: { id: string; label: string }[];
+      agencies: { id: string; label: string; region: string | null }[];
     };
     expect(meta.timeZone).toBe('Asia/Jakarta');
     expect(meta.statuses).toEqual(
@@ -52,7 +52,10 @@ describe('inbox page routes (api role)', () => {
       })),
     );
     expect(meta.categories.map((c) => c.id)).toEqual(env.app.flows.routing.categories.map((c) => c.id));
-    expect(meta.agencies).toContainEqual({ id: 'sleman-pupr', label: expect.any(String) });
+    // Every agency of the routing (the disposisi choices), with its region; null: province level.
+    expect(meta.agencies.map((a) => a.id)).toEqual(env.app.flows.routing.agencies.map((a) => a.id));
+    expect(meta.agencies).toContainEqual({ id: 'sleman-pupr', label: expect.any(String), region: 'sleman' });
+    expect(meta.agencies).toContainEqual({ id: 'diy-dpupesdm', label: expect.any(String), region: null });
   });
 
   it('does not serve the web chat in an api-only process', async () => {

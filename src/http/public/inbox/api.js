@@ -32,9 +32,20 @@ export async function request(path, { method = 'GET', body, key }) {
   throw new ApiFailure(res.status, error.code ?? 'error', error.field);
 }
 
-/** The operator-facing sentence for a failed request. */
+/** The operator-facing sentence for a failed request: by the API's error code where one needs its own words. */
 export function explain(failure) {
   if (!(failure instanceof ApiFailure)) return 'Terjadi kesalahan tak terduga. Muat ulang halaman ini.';
+  switch (failure.code) {
+    case 'coordinator_only':
+      return 'Hanya kunci koordinator yang dapat mendisposisikan laporan.';
+    case 'unknown_agency':
+      return 'Instansi tujuan tidak dikenal; daftar instansi mungkin baru diubah. Muat ulang halaman, lalu pilih lagi.';
+    case 'transition_not_allowed':
+      // The route answers with field agencyId: a closed or archived ticket cannot be forwarded.
+      if (failure.field === 'agencyId')
+        return 'Laporan ini tidak dapat didisposisikan dari status sekarang (sudah ditutup atau diarsipkan); laporan telah dimuat ulang.';
+      break;
+  }
   switch (failure.status) {
     case 0:
       return 'Server tidak dapat dihubungi. Periksa koneksi, lalu coba lagi.';

@@ -2,8 +2,17 @@
 // transitions, names behind routing ids), dates in the deployment's time zone, and the one way this
 // page makes an element with text in it.
 
-/** Lookups from /inbox/meta.json: statuses (label, next, noteRequired), categories, regions, agencies. */
-export const meta = { statuses: new Map(), categories: new Map(), regions: new Map(), agencies: new Map() };
+/**
+ * Lookups from /inbox/meta.json: statuses (label, next, noteRequired), categories, regions, agencies
+ * (id → name), and `agencyList`, the agencies in routing order with their region (the disposisi choices).
+ */
+export const meta = {
+  statuses: new Map(),
+  categories: new Map(),
+  regions: new Map(),
+  agencies: new Map(),
+  agencyList: [],
+};
 let dateFormat = new Intl.DateTimeFormat('id-ID', { dateStyle: 'medium', timeStyle: 'short' });
 let shortDate = new Intl.DateTimeFormat('id-ID', { day: 'numeric', month: 'short' });
 
@@ -35,6 +44,7 @@ export async function loadMeta() {
   for (const c of m.categories) meta.categories.set(c.id, c.label);
   for (const r of m.regions) meta.regions.set(r.id, r.label);
   for (const a of m.agencies) meta.agencies.set(a.id, a.label);
+  meta.agencyList = m.agencies.map((a) => ({ id: a.id, label: a.label, region: a.region ?? null }));
   dateFormat = new Intl.DateTimeFormat('id-ID', {
     dateStyle: 'medium',
     timeStyle: 'short',

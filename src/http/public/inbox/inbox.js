@@ -35,6 +35,8 @@ const state = {
   detailGen: 0,
   /** The ticket open in the detail pane (the API's view), or null. */
   ticket: null,
+  /** The signed-in key is a coordinator's: it may forward tickets (disposisi); an agency key may not. */
+  coordinator: false,
 };
 
 /** Calls the agency API with the signed-in key (or `key`). A 401 for that key signs out: it was revoked. */
@@ -76,6 +78,8 @@ function show(view) {
 async function signIn(key) {
   const stats = await (await api('/api/v1/stats', { key })).json();
   state.key = key;
+  // The key's role from the API itself; the route refuses an agency key anyway (403 coordinator_only).
+  state.coordinator = stats.key?.role === 'coordinator';
   store.setItem(KEY_STORE, key);
   renderSummary(stats);
   show('inbox');
@@ -88,6 +92,7 @@ async function signIn(key) {
 function signOut(message) {
   store.removeItem(KEY_STORE);
   state.key = null;
+  state.coordinator = false;
   state.items = [];
   state.next = null;
   state.listGen++;
@@ -198,7 +203,12 @@ function markCurrent() {
 function updateRow(ticket) {
   const i = state.items.findIndex((t) => t.trackingId === ticket.trackingId);
   if (i < 0) return;
-  state.items[i] = { ...state.items[i], status: ticket.status, deadlines: ticket.deadlines };
+  state.items[i] = {
+    ...state.items[i],
+    status: ticket.status,
+    agencyId: ticket.agencyId,
+    deadlines: ticket.deadlines,
+  };
   const old = $('tickets').children[i];
   const hadFocus = old?.contains(document.activeElement);
   const fresh = renderRow(state.items[i]);
@@ -259,11 +269,12 @@ function renderTicket(t) {
   renderStatusForm(t.status);
   if (changed) {
     // Drafts belong to the ticket they were written for.
-    for (const id of ['s-note', 'r-message', 'n-note']) $(id).value = '';
-    for (const id of ['s-error', 'r-error', 'n-error']) clearError(id);
+    for (const id of ['s-note', 'r-message', 'n-note', 'd-note', 'd-agency']) $(id).value = '';
+    for (const id of ['s-error', 'r-error', 'n-error', 'd-error']) clearError(id);
     $('ticket').scrollTop = 0;
     $('detail').scrollTop = 0;
   }
+  renderRouteForm(t);
   markCurrent();
 }
 
@@ -315,6 +326,46 @@ function renderStatusForm(current) {
   $('s-final').hidden = !final;
   for (const node of $('status-form').elements) node.disabled = final;
   syncNoteRequirement();
+}
+
+/**
+ * The disposisi form, for a coordinator key only: every agency of the routing but the ticket's own,
+ * grouped by region — the report's own region first, then the province's offices, then the rest.
+ * A final ticket (closed, archived) cannot be forwarded: the server refuses, so the form says so.
+ */
+function renderRouteForm(t) {
+  const form = $('route-form');
+  form.hidden = !state.coordinator;
+  if (form.hidden) return;
+  const select = $('d-agency');
+  const keep = select.value;
+  const groups = new Map();
+  const groupOf = (region) => {
+    if (!groups.has(region)) {
+      const group = el('optgroup');
+      group.label =
+        region === null
+          ? 'Tingkat provinsi'
+          : `${labelOf(meta.regions, region)}${region === t.region ? ' (wilayah laporan)' : ''}`;
+      groups.set(region, group);
+    }
+    return groups.get(region);
+  };
+  if (t.region) groupOf(t.region);
+  groupOf(null);
+  for (const a of meta.agencyList) {
+    if (a.id === t.agencyId) continue;
+    const o = el('option', null, a.label);
+    o.value = a.id;
+    groupOf(a.region).append(o);
+  }
+  const first = el('option', null, 'Pilih instansi…');
+  first.value = '';
+  select.replaceChildren(first, ...[...groups.values()].filter((g) => g.children.length > 0));
+  select.value = keep && keep !== t.agencyId && meta.agencies.has(keep) ? keep : '';
+  const final = (meta.statuses.get(t.status)?.next ?? []).length === 0;
+  $('d-final').hidden = !final;
+  for (const node of form.elements) node.disabled = final;
 }
 
 /** A note is required for some targets (on hold, archived): the label and the field say so. */
@@ -397,6 +448,28 @@ function onStatusSubmit(event) {
     // The next transition is the likely next step; a final status has none, so back to the ticket.
     if ($('s-status').disabled) $('t-title').focus();
     else $('s-status').focus();
+  });
+}
+
+function onRouteSubmit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const agencyId = $('d-agency').value;
+  const note = $('d-note').value.trim();
+  if (!agencyId) {
+    setError('d-error', 'd-agency', 'Pilih instansi tujuan terlebih dahulu.');
+    $('d-agency').focus();
+    return;
+  }
+  const name = labelOf(meta.agencies, agencyId);
+  void act(form, 'd-error', (id) =>
+    api(`/api/v1/tickets/${id}/route`, { method: 'POST', body: { agencyId, ...(note ? { note } : {}) } }),
+  ).then((ok) => {
+    if (!ok) return;
+    $('d-note').value = '';
+    announce(`Laporan didisposisikan ke ${name}. Pelapor diberi tahu.`);
+    // The ticket is another agency's now: back to it, where the new agency and the history line show.
+    $('t-title').focus();
   });
 }
 
@@ -529,6 +602,8 @@ function wire() {
     clearError('s-error');
     syncNoteRequirement();
   });
+  $('route-form').addEventListener('submit', onRouteSubmit);
+  $('d-agency').addEventListener('change', () => clearError('d-error'));
   $('reply-form').addEventListener(
     'submit',
     onTextSubmit(

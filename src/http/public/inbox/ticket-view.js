@@ -137,6 +137,7 @@ function describe(event) {
     case 'rerouted':
       return {
         what: `Disposisi: ${labelOf(meta.agencies, event.fromAgencyId)} → ${labelOf(meta.agencies, event.agencyId)}`,
+        noteLabel: 'Catatan disposisi',
       };
     case 'delivery_failed':
       return { what: 'Pemberitahuan ke pelapor gagal terkirim', warn: true };
