@@ -1,29 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { configProblems } from '../support/config-problems.ts';
 
-/** The problems loadConfig reports for `env`, as `VARIABLE: message`. */
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems.map((p) => `${p.variable}: ${p.message}`);
-  }
-}
-
-describe('Telegram polling settings', () => {
-  it('retries a failed poll every 5 s by default; 1–300 s can be set', () => {
-    expect(loadConfig({}).TELEGRAM_POLLING_RETRY_SECONDS).toBe(5);
-    expect(loadConfig({ TELEGRAM_POLLING_RETRY_SECONDS: '' }).TELEGRAM_POLLING_RETRY_SECONDS).toBe(5);
-    expect(loadConfig({ TELEGRAM_POLLING_RETRY_SECONDS: '1' }).TELEGRAM_POLLING_RETRY_SECONDS).toBe(1);
-    expect(loadConfig({ TELEGRAM_POLLING_RETRY_SECONDS: '300' }).TELEGRAM_POLLING_RETRY_SECONDS).toBe(300);
+describe('Telegram time settings', () => {
+  it.each([
+    ['TELEGRAM_POLLING_RETRY_SECONDS', 5],
+    ['TELEGRAM_API_TIMEOUT_SECONDS', 20],
+  ] as const)('%s is %i s by default; 1–300 s can be set', (name, byDefault) => {
+    expect(loadConfig({})[name]).toBe(byDefault);
+    expect(loadConfig({ [name]: '' })[name]).toBe(byDefault);
+    expect(loadConfig({ [name]: '1' })[name]).toBe(1);
+    expect(loadConfig({ [name]: '300' })[name]).toBe(300);
   });
 
-  it('refuses a wait outside 1–300 s, or not a whole number, naming the setting', () => {
-    for (const bad of ['0', '301', '2.5', 'five'])
-      expect(problems({ TELEGRAM_POLLING_RETRY_SECONDS: bad })).toEqual([
-        `TELEGRAM_POLLING_RETRY_SECONDS: expected a whole number from 1 to 300 (got "${bad}")`,
-      ]);
-  });
+  it.each(['TELEGRAM_POLLING_RETRY_SECONDS', 'TELEGRAM_API_TIMEOUT_SECONDS'])(
+    '%s outside 1–300 s, or not a whole number, is refused naming the setting',
+    (name) => {
+      for (const bad of ['0', '301', '2.5', 'five'])
+        expect(configProblems({ [name]: bad })).toEqual([
+          `${name}: expected a whole number from 1 to 300 (got "${bad}")`,
+        ]);
+    },
+  );
 });

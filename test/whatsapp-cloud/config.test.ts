@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { configProblems as problems } from '../support/config-problems.ts';
 
 const CLOUD = {
   WHATSAPP_ENABLED: 'true',
@@ -12,17 +13,6 @@ const CLOUD = {
   WHATSAPP_APP_SECRET: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
   WHATSAPP_VERIFY_TOKEN: 'verify-token-for-tests',
 };
-
-/** The problems loadConfig reports for `env`, as `VARIABLE: message`. */
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems.map((p) => `${p.variable}: ${p.message}`);
-  }
-}
 
 describe('WhatsApp Cloud API settings', () => {
   it('defaults to the web transport, and the Graph API of Meta with the approved template names', () => {
