@@ -65,7 +65,14 @@ export function deadlinesOf(
     null;
   const verification = stage(
     days.addWorkingDays(new Date(ticket.createdAt), policy.verificationDays),
-    firstAt(events, (e) => e.type === 'status_changed' && (e.to === 'dispatched' || e.to === 'archived')),
+    // Met when the report is first forwarded — by a status change, or by a coordinator's disposisi
+    // straight to an agency (a re-route) — or archived.
+    firstAt(
+      events,
+      (e) =>
+        e.type === 'rerouted' ||
+        (e.type === 'status_changed' && (e.to === 'dispatched' || e.to === 'archived')),
+    ),
     days,
     at,
   );

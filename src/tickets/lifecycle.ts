@@ -18,9 +18,10 @@ export const STATUSES = [
 export type Status = (typeof STATUSES)[number];
 
 /**
- * Allowed transitions, as a table so it can be read at a glance. "Bukan wewenang" (not this
- * agency's authority) will be a re-route to another agency (`dispatched` again, with the new
- * agency), which needs the agency as well as the status: it comes with the agency API issue.
+ * Allowed status changes, as a table so it can be read at a glance. "Bukan wewenang" (not this
+ * agency's authority) and the coordinator's disposisi are not here: they are a re-route to another
+ * agency (`dispatched` again, with the new agency; TicketService.reroute, the API's `/route`), which
+ * needs the agency as well as the status and is allowed from any status but closed and archived.
  */
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   received: ['verified', 'archived'],

@@ -103,6 +103,30 @@ describe('deadlines', () => {
     ).toBe(false);
   });
 
+  it('a disposisi straight from receipt to an agency meets verification and starts the agency stages', () => {
+    const forwardedAt = '2026-12-24T03:00:00.000Z';
+    const disposisi: TicketEvent = {
+      seq: 2,
+      at: forwardedAt,
+      actor: { kind: 'coordinator' },
+      type: 'rerouted',
+      from: 'received',
+      to: 'dispatched',
+      agencyId: 'sleman-pu',
+      fromAgencyId: 'sleman-dinkes',
+    };
+    const d = deadlinesOf(
+      ticket(at, 'dispatched'),
+      [created(at), disposisi],
+      days,
+      DEFAULT_DEADLINES,
+      new Date('2026-12-30T03:00:00Z'),
+    );
+    expect(d.verification).toEqual({ due: '2026-12-29', metAt: forwardedAt, overdue: false });
+    expect(d.firstResponse).toMatchObject({ metAt: null, overdue: false });
+    expect(d.overdue).toBe(false);
+  });
+
   it('never calls a closed or archived ticket overdue', () => {
     const d = deadlinesOf(
       ticket(at, 'archived'),
