@@ -54,9 +54,9 @@ export async function spawnRedis(
   // prints a few lines (config errors among them) before it opens --logfile.
   const log = await open(logPath, 'a', 0o600);
   const logOffset = (await log.stat()).size;
-  let child: ChildProcess;
+  let started: Started;
   try {
-    child = spawn(
+    const child = spawn(
       binary,
       [
         // '-' reads more config from stdin: the password never appears in `ps` output.
@@ -72,17 +72,22 @@ export async function spawnRedis(
       ],
       { stdio: ['pipe', log.fd, log.fd], detached: true },
     );
+    // Listened to at once, before anything is awaited: a server that fails straight away (a port
+    // taken, a bad config) can exit while we wait, and an 'exit' emitted with no listener is gone —
+    // the start would then wait for PING until its timeout instead of quoting the error.
+    const watched: Started = { child, logPath, logOffset, exited: undefined };
+    child.once('error', (error) => {
+      watched.exited = { code: null, signal: null, error };
+    });
+    child.once('exit', (code, signal) => {
+      watched.exited ??= { code, signal };
+    });
+    started = watched;
   } finally {
     // The child holds its own copy of the descriptor.
     await log.close();
   }
-  const started: Started = { child, logPath, logOffset, exited: undefined };
-  child.once('error', (error) => {
-    started.exited = { code: null, signal: null, error };
-  });
-  child.once('exit', (code, signal) => {
-    started.exited ??= { code, signal };
-  });
+  const { child } = started;
   // A binary that is not redis-server may exit without reading stdin; EPIPE is not our problem then.
   child.stdin?.on('error', () => {});
   // BullMQ needs noeviction (the default, but a stray system config must not change it).
