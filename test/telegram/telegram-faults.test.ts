@@ -40,15 +40,20 @@ describe('Telegram answering 5xx, slowly, or not at all', () => {
 
   const sendsTo = (chat: number) =>
     tg.calls('sendMessage').filter((c) => String(c.params.chat_id) === String(chat));
+  /** A ticket reported from Telegram chat `chat`, once its confirmation has reached the chat. */
+  const confirmedTicket = async (chat: number, id: string) => {
+    tg.addChat(chat);
+    const { ticket } = await app.service.createFromJob(
+      ticketJobFixture(id, { channel: 'telegram', chatId: String(chat) }),
+    );
+    await tg.waitForMessage(chat, TRACKING, { timeoutMs: 20_000 });
+    return ticket;
+  };
   const shown = (chat: number, match: RegExp) => tg.messages(chat).filter((m) => match.test(m.text ?? ''));
 
   it('delivers a status update once after two 5xx answers', async () => {
     const chat = 8001;
-    tg.addChat(chat);
-    const { ticket } = await app.service.createFromJob(
-      ticketJobFixture('tg5xx0001', { channel: 'telegram', chatId: String(chat) }),
-    );
-    await tg.waitForMessage(chat, TRACKING, { timeoutMs: 20_000 });
+    const ticket = await confirmedTicket(chat, 'tg5xx0001');
     tg.failNext('sendMessage', 1, { error_code: 500, description: 'Internal Server Error' });
     tg.failNext('sendMessage', 1, { error_code: 502, description: 'Bad Gateway' });
     await app.service.changeStatus(ticket.trackingId, 'verified', undefined, { kind: 'coordinator' });
@@ -174,11 +179,7 @@ describe('Telegram answering 5xx, slowly, or not at all', () => {
 
   it('delivers a status update once when its sendMessage is never answered, and records no failure', async () => {
     const chat = 8005;
-    tg.addChat(chat);
-    const { ticket } = await app.service.createFromJob(
-      ticketJobFixture('tgstall001', { channel: 'telegram', chatId: String(chat) }),
-    );
-    await tg.waitForMessage(chat, TRACKING, { timeoutMs: 20_000 });
+    const ticket = await confirmedTicket(chat, 'tgstall001');
     tg.stallNext('sendMessage');
     const changed = await app.service.changeStatus(ticket.trackingId, 'verified', undefined, {
       kind: 'coordinator',
@@ -220,11 +221,7 @@ describe('Telegram answering 5xx, slowly, or not at all', () => {
 
   it('fails the notification job when sendMessage stays unanswered, and the BullMQ retry delivers it once', async () => {
     const chat = 8007;
-    tg.addChat(chat);
-    const { ticket } = await app.service.createFromJob(
-      ticketJobFixture('tgdown0001', { channel: 'telegram', chatId: String(chat) }),
-    );
-    await tg.waitForMessage(chat, TRACKING, { timeoutMs: 20_000 });
+    const ticket = await confirmedTicket(chat, 'tgdown0001');
     await settle(app);
     // Unreachable for every attempt of one call (2 s each, with auto-retry's 3 s, 6 s, 12 s between).
     tg.stallNext('sendMessage', MAX_NETWORK_ATTEMPTS);
