@@ -329,6 +329,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       service,
       channels,
       logger: log,
+      lockMs: config.JOB_LOCK_SECONDS * 1000,
       webhooks: new WebhookDelivery({
         settings: webhookSettings,
         now: () => new Date(),

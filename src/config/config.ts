@@ -129,6 +129,13 @@ export const configSchema = z
       .regex(/^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$/, 'expected dates like 2026-12-24,2026-12-26')
       .transform((v) => v.split(','))
       .default([]),
+    /**
+     * A queue job's lock: a worker renews it while it works, and a job whose worker died is taken over
+     * once its lock has run out and the next stalled-job check (as often) sees it — about twice this.
+     * Shorter: a crashed worker's ticket resumes sooner, but a worker stuck longer than this (a long
+     * pause of its process) has its job run twice, which the ticket and notification ids make harmless.
+     */
+    JOB_LOCK_SECONDS: int(5, 600).default(30),
     /** First wait before a failed agency webhook is sent again (doubling each time, 14 attempts). */
     WEBHOOK_RETRY_DELAY_SECONDS: int(1, 3600).default(10),
     /** How long one webhook delivery may take before it counts as failed. */

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   /** Sends agency webhooks; absent: this process does not work the `webhooks` queue. */
   webhooks?: WebhookDelivery;
   concurrency?: { tickets?: number; notifications?: number; webhooks?: number };
+  /** A job's lock and the stalled-job check's interval (JOB_LOCK_SECONDS); BullMQ's 30 s when absent. */
+  lockMs?: number;
   /** Told when a job fails for good (a permanent error, or its last retry): metrics count these. */
   onGaveUp?: (queue: string) => void;
 }
@@ -54,7 +56,11 @@ function parseOrFail<T>(
  * exponential backoff by the queue's job options).
  */
 export function startWorkers(deps: WorkerDeps): Workers {
-  const base = { connection: deps.connection, prefix: deps.prefix };
+  const base = {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
+  };
   const log = deps.logger;
 
   const tickets = new Worker<TicketJob>(

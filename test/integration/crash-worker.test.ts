@@ -30,9 +30,13 @@ const HUNG = /^ADUAN-TEST hung after ticketCreate (.*)$/;
  * - after the ticket is written, before its confirmation is queued and before the job is
  *   acknowledged: the worker runs with a preload (hang-after-ticket-create.mjs) that makes the
  *   `ticketCreate` script's promise never settle once Redis has answered it.
- * A second worker process then takes the job over once the dead one's lock expires (BullMQ's
- * stalled-job check: about 30–60 s with the default lock of 30 s).
+ * A second worker process then takes the job over once the dead one's lock expires and BullMQ's
+ * stalled-job check sees it: the workers run with JOB_LOCK_SECONDS=5, so within about 10 s (with
+ * the default 30 s, about a minute).
  */
+/** The workers' job lock (and stalled-job check): short, so a takeover comes in seconds. */
+const JOB_LOCK_SECONDS = 5;
+
 describe('a worker process killed with SIGKILL in the middle of creating a ticket', () => {
   let redis: TestRedis;
   let tg: TelegramEmulator;
@@ -69,6 +73,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
         DATA_DIR: workerDir,
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_API_ROOT: tg.apiRoot,
+        JOB_LOCK_SECONDS: String(JOB_LOCK_SECONDS),
         ...env,
       },
       /"msg":"started"/,
@@ -110,7 +115,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     expect(await job?.getState()).toBe('active');
 
     await startWorker();
-    const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 100_000, after: 0 });
+    const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 60_000, after: 0 });
     const trackingId = TRACKING.exec(confirmation.text ?? '')?.[0] as string;
     // Let every queue settle before counting, so a late second ticket or message would show.
     await queuesSettled(bot, 20_000);
@@ -125,7 +130,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     expect(ticket?.attachments.map((a) => a.ref)).toEqual([`file:${hash}.jpg`]);
     expect(await readFile(join(workerDir, 'attachments', `${hash}.jpg`))).toEqual(PHOTO);
     expect(tg.calls('getFile')).toHaveLength(2);
-  }, 150_000);
+  }, 100_000);
 
   it('gives exactly one ticket and one confirmation when killed after writing the ticket, before queuing the confirmation', async () => {
     const chat = 7002;
@@ -163,7 +168,7 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
 
     const started = Date.now();
     await startWorker();
-    const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 100_000, after: 0 });
+    const confirmation = await tg.waitForMessage(chat, TRACKING, { timeoutMs: 60_000, after: 0 });
     console.info(`crash-worker: taken over and confirmed ${Date.now() - started} ms after the restart`);
     expect(confirmation.text).toContain(trackingId);
     await queuesSettled(bot, 20_000);
@@ -174,5 +179,5 @@ describe('a worker process killed with SIGKILL in the middle of creating a ticke
     expect(await bot.queues.tickets.getJobState(job?.id as string)).toBe('completed');
     expect(await bot.queues.notifications.getJobState(notificationJobId(trackingId, 1))).toBe('completed');
     expect((await bot.tickets.get(trackingId))?.ticket.title).toBe('Sampah dibakar di lahan kosong Sewon');
-  }, 150_000);
+  }, 100_000);
 });
