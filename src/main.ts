@@ -288,7 +288,11 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       dataPath: resolve(join(config.DATA_DIR, 'whatsapp')),
       chromiumPath: config.WHATSAPP_CHROMIUM_PATH,
       onQr: options.whatsapp?.onQr ?? ((qr) => printQrInTerminal(qr)),
-      timings: { backlogMs: config.WHATSAPP_BACKLOG_MINUTES * 60_000, ...options.whatsapp?.timings },
+      timings: {
+        backlogMs: config.WHATSAPP_BACKLOG_MINUTES * 60_000,
+        sendTimeoutMs: config.WHATSAPP_SEND_TIMEOUT_SECONDS * 1000,
+        ...options.whatsapp?.timings,
+      },
     });
     channels.register(whatsapp);
   }

@@ -79,6 +79,11 @@ export const configSchema = z
       .default('/usr/bin/chromium'),
     /** Messages sent this long before WhatsApp (re)connected are backlog and not answered. */
     WHATSAPP_BACKLOG_MINUTES: int(0, 7 * 24 * 60).default(30),
+    /**
+     * How long one whatsapp-web.js send may take before it is given up and sent again later (a stuck
+     * page never answers; puppeteer's own limit is 3 minutes); three in a row restart the client.
+     */
+    WHATSAPP_SEND_TIMEOUT_SECONDS: int(5, 300).default(30),
     /** `web`: whatsapp-web.js (a linked phone); `cloud`: the official WhatsApp Business Cloud API. */
     WHATSAPP_TRANSPORT: z.enum(['web', 'cloud'], { message: 'expected web or cloud' }).default('web'),
     /** Cloud API: the business phone number's id (WhatsApp Manager › API Setup), not the number itself. */

@@ -69,6 +69,13 @@ export interface SentMessage {
   text: string;
 }
 
+/** A send that has not settled (a stuck page); `complete()` carries it out late, as a page that comes back would. */
+export interface StalledSend {
+  chatId: string;
+  text: string;
+  complete(): void;
+}
+
 /** What a citizen sends; the world fills in the rest of a `Message`. */
 export interface CitizenMessage {
   from: string;
@@ -92,6 +99,10 @@ export class FakeWhatsApp {
   failInitialize = 0;
   /** Set to make `sendMessage` never settle (a hung page), to freeze a holder in the middle of a send. */
   stallSends = false;
+  /** Set to make the next this many sends (of any client) never settle unless completed by hand. */
+  stallNext = 0;
+  /** Every send that did not settle, in order. */
+  readonly stalled: StalledSend[] = [];
 
   /** The library object to inject in place of whatsapp-web.js. */
   get library(): WhatsAppLibrary {
@@ -155,6 +166,8 @@ export class FakeWhatsApp {
 /** The library's Client, bound to a world. */
 export class FakeClient extends EventEmitter {
   status: 'new' | 'qr' | 'ready' | 'destroyed' = 'new';
+  /** Set to make this client's page stuck: none of its sends settle (a new client's page works). */
+  hung = false;
   private readonly auth: FakeLocalAuth;
 
   constructor(
@@ -209,10 +222,18 @@ export class FakeClient extends EventEmitter {
   ): Promise<unknown> {
     if (this.status !== 'ready') throw new Error('Evaluation failed: the page is not ready');
     if (!/@(c\.us|lid|g\.us)$/.test(chatId)) throw new Error('Evaluation failed: Error: invalid wid');
-    if (this.world.stallSends) return new Promise(() => undefined);
     const text = typeof content === 'string' ? content : (options?.caption ?? '');
-    this.world.sent.push({ chatId, content, options, text });
-    return { id: { _serialized: `true_${chatId}_SENT${this.world.sent.length}` }, fromMe: true };
+    const send = () => {
+      this.world.sent.push({ chatId, content, options, text });
+      return { id: { _serialized: `true_${chatId}_SENT${this.world.sent.length}` }, fromMe: true };
+    };
+    if (this.world.stallSends || this.hung || this.world.stallNext > 0) {
+      if (this.world.stallNext > 0) this.world.stallNext--;
+      return new Promise((resolve) => {
+        this.world.stalled.push({ chatId, text, complete: () => resolve(send()) });
+      });
+    }
+    return send();
   }
 
   async getState(): Promise<WAWebJS.WAState | null> {

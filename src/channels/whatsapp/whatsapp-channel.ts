@@ -48,6 +48,11 @@ export interface WhatsAppTimings {
   backlogMs: number;
   /** First wait before handing a message to the chain again when Redis failed (doubles each time). */
   retryBaseMs: number;
+  /**
+   * How long one `sendMessage` may take before it is given up as a passing failure (a stuck page
+   * never answers; puppeteer's own limit is 3 minutes): `WHATSAPP_SEND_TIMEOUT_SECONDS`.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_WHATSAPP_TIMINGS: WhatsAppTimings = {
@@ -62,6 +67,7 @@ export const DEFAULT_WHATSAPP_TIMINGS: WhatsAppTimings = {
   relayEveryMs: 1_000,
   backlogMs: 30 * 60_000,
   retryBaseMs: 500,
+  sendTimeoutMs: 30_000,
 };
 
 export interface WhatsAppChannelOptions {
@@ -97,6 +103,23 @@ const RELAY_ATTEMPTS = 5;
 /** Attempts at handing one message to the chain (Redis restarting); WhatsApp does not deliver again. */
 const HANDLE_ATTEMPTS = 6;
 
+/** Sends timed out one after another before the page is taken for dead and the client restarted. */
+const STUCK_SENDS_BEFORE_RESTART = 3;
+
+/** A send given up after `sendTimeoutMs`: a passing failure (it may still go through late). */
+class SendTimedOut extends Error {
+  constructor(ms: number) {
+    super(`whatsapp send timed out after ${ms} ms`);
+  }
+}
+
+/** A send whose turn came when this process no longer had a ready client: not an attempt. */
+class NotReady extends Error {
+  constructor() {
+    super('whatsapp: this process does not hold a ready session');
+  }
+}
+
 /** whatsapp-web.js errors that mean the address can never receive (no such user). */
 const GONE = /invalid wid|wid error|no lid for user|not a whatsapp user|not registered/i;
 
@@ -109,11 +132,14 @@ const GONE = /invalid wid|wid error|no lid for user|not a whatsapp user|not regi
  *   up (closes the browser) as soon as it can no longer be sure it holds the lock.
  * - Disconnects start a new client after an exponential backoff with jitter; `LocalAuth` keeps the
  *   link on disk, so no new QR is needed unless the phone unlinked it.
- * - Outbound is paced per chat and overall, with jitter. Processes that do not hold the session
- *   (a worker sending a status update) and the holder while reconnecting put messages in a Redis
- *   relay, sent by the holder when it is ready: nothing is lost to a disconnect. The holder takes
- *   them into an in-flight list and removes each only once sent, so nothing is lost to the holder's
- *   death either: the next holder sends what it left there first (at least once; see relayPass).
+ * - Outbound is paced per chat and overall, with jitter, and each send has a time limit
+ *   (`sendTimeoutMs`): a stuck page cannot hold the pacer, the relay and with them every chat; a
+ *   timed-out send is relayed like any passing failure, and a few in a row restart the client.
+ * - Processes that do not hold the session (a worker sending a status update) and the holder while
+ *   reconnecting put messages in a Redis relay, sent by the holder when it is ready: nothing is
+ *   lost to a disconnect. The holder takes them into an in-flight list and removes each only once
+ *   sent, so nothing is lost to the holder's death either: the next holder sends what it left there
+ *   first (at least once; see relayPass).
  * - Photos and documents are downloaded when they arrive (`message.downloadMedia()`), because only
  *   the holder's browser can fetch them and WhatsApp's copy expires; they are checked and stored
  *   like web uploads, and the engine gets a `file:` reference.
@@ -139,11 +165,15 @@ export class WhatsAppChannel implements ChannelAdapter {
   private readonly seen = new Set<string>();
   /** A relay pass is running (see relayLoop). */
   private relaying = false;
+  /** Sends of the current client that timed out since its last send that settled (see paced). */
+  private stuckSends = 0;
 
   constructor(private readonly options: WhatsAppChannelOptions) {
     this.timings = { ...DEFAULT_WHATSAPP_TIMINGS, ...options.timings };
     if (this.timings.renewEveryMs * 2 > this.timings.lockTtlMs)
       throw new RangeError('WhatsAppChannel: renewEveryMs must be at most half of lockTtlMs');
+    if (!(this.timings.sendTimeoutMs > 0))
+      throw new RangeError('WhatsAppChannel: sendTimeoutMs must be more than 0');
     this.lock = new SessionLock(options.redis, options.keys, { ttlMs: this.timings.lockTtlMs });
     this.pacer = new Pacer({
       perChatMs: this.timings.perChatMs,
@@ -205,8 +235,7 @@ export class WhatsAppChannel implements ChannelAdapter {
     chatId: string,
     file: { bytes: Buffer; mimeType: string; fileName?: string; caption?: string },
   ): Promise<void> {
-    const client = this.readyClient();
-    if (!client) throw new Error('whatsapp: this process does not hold a ready session');
+    if (!this.readyClient()) throw new NotReady();
     const { MessageMedia } = this.options.library;
     const media = new MessageMedia(
       file.mimeType,
@@ -214,19 +243,92 @@ export class WhatsAppChannel implements ChannelAdapter {
       file.fileName ?? null,
       file.bytes.length,
     );
-    await this.pacer.schedule(chatId, () =>
-      client
-        .sendMessage(chatId, media, { ...(file.caption ? { caption: file.caption } : {}), sendSeen: false })
-        .catch((err) => {
-          throw this.classify(err);
-        }),
-    );
+    await this.paced(chatId, media, {
+      ...(file.caption ? { caption: file.caption } : {}),
+      sendSeen: false,
+    }).catch((err) => {
+      throw this.classify(err);
+    });
   }
 
   // ─── sending ──────────────────────────────────────────────────────────────────────────────
 
   private readyClient(): WhatsAppClient | null {
     return this.current === 'ready' && this.lock.held ? this.client : null;
+  }
+
+  /**
+   * One send, when the pacer says, by the client ready at that moment ({@link NotReady} if none:
+   * it may have been restarted while the message waited), given up after `sendTimeoutMs` with a
+   * {@link SendTimedOut}, logged once. A stuck page never answers, and one send at a time means it
+   * would hold every chat and the relay behind it; the holder would keep renewing the lock, so no
+   * other process would take over either. {@link STUCK_SENDS_BEFORE_RESTART} timeouts in a row (no
+   * send settling in between) take the page for dead: the client is restarted, as after a
+   * disconnect, and what waits goes to the relay until the new one is ready.
+   *
+   * The timed-out send is not cancelled (whatsapp-web.js cannot): if the page comes back and
+   * carries it out, the message goes a second time, since the caller relays it (at least once).
+   */
+  private async paced(
+    chatId: string,
+    content: Parameters<WhatsAppClient['sendMessage']>[1],
+    options: Parameters<WhatsAppClient['sendMessage']>[2],
+  ): Promise<void> {
+    await this.pacer.schedule(chatId, async () => {
+      const client = this.readyClient();
+      if (!client) throw new NotReady();
+      const generation = this.generation;
+      const ms = this.timings.sendTimeoutMs;
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      const sending = client.sendMessage(chatId, content, options);
+      sending.then(
+        () => {
+          if (timedOut)
+            this.log.info(
+              { chat: hashId(`whatsapp:${chatId}`) },
+              'whatsapp send that timed out went through late; it was relayed, so it may show twice',
+            );
+        },
+        () => undefined,
+      );
+      try {
+        await Promise.race([
+          sending,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              timedOut = true;
+              reject(new SendTimedOut(ms));
+            }, ms);
+          }),
+        ]);
+      } catch (err) {
+        if (timedOut) this.sendTimedOut(chatId, generation);
+        else if (generation === this.generation) this.stuckSends = 0;
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (generation === this.generation) this.stuckSends = 0;
+    });
+  }
+
+  /** Logs a timed-out send (no number, no text); restarts the client after a few in a row. */
+  private sendTimedOut(chatId: string, generation: number): void {
+    // A send of a client already given up (restarted meanwhile) says nothing about the new one.
+    const current = generation === this.generation;
+    if (current) this.stuckSends++;
+    this.log.warn(
+      { chat: hashId(`whatsapp:${chatId}`), timeoutMs: this.timings.sendTimeoutMs, inARow: this.stuckSends },
+      'whatsapp send timed out; relayed or retried',
+    );
+    if (!current || this.stuckSends < STUCK_SENDS_BEFORE_RESTART) return;
+    this.log.error(
+      { inARow: this.stuckSends },
+      'whatsapp sends keep timing out: the page seems stuck; restarting the client',
+    );
+    this.stuckSends = 0;
+    this.restartClient('sends timed out');
   }
 
   /**
@@ -241,18 +343,18 @@ export class WhatsAppChannel implements ChannelAdapter {
 
   /**
    * Sends texts in order, paced, and returns what could not go now (not the holder, not connected,
-   * a send that failed for a passing reason: then counted as an attempt), for the relay; null when
-   * all went. Throws a {@link PermanentDeliveryError} when the chat can never receive.
+   * a send that failed for a passing reason or timed out: then counted as an attempt), for the
+   * relay; null when all went. Throws a {@link PermanentDeliveryError} when the chat can never receive.
    */
   private async sendTexts(chatId: string, texts: string[], attempts: number): Promise<RelayEntry | null> {
     for (let i = 0; i < texts.length; i++) {
-      const client = this.readyClient();
-      if (!client) return { chatId, texts: texts.slice(i), attempts };
+      if (!this.readyClient()) return { chatId, texts: texts.slice(i), attempts };
       try {
-        await this.pacer.schedule(chatId, () =>
-          client.sendMessage(chatId, texts[i] as string, { linkPreview: false, sendSeen: false }),
-        );
+        await this.paced(chatId, texts[i] as string, { linkPreview: false, sendSeen: false });
       } catch (err) {
+        if (err instanceof NotReady) return { chatId, texts: texts.slice(i), attempts };
+        // Logged where it timed out; relayed like any passing failure.
+        if (err instanceof SendTimedOut) return { chatId, texts: texts.slice(i), attempts: attempts + 1 };
         const classified = this.classify(err);
         if (classified instanceof PermanentDeliveryError) throw classified;
         this.log.warn(
@@ -418,6 +520,7 @@ export class WhatsAppChannel implements ChannelAdapter {
     if (this.stopped || !this.lock.held) return;
     const generation = ++this.generation;
     const mine = () => generation === this.generation && !this.stopped;
+    this.stuckSends = 0;
     const { Client, LocalAuth } = this.options.library;
     this.setState('starting');
     const client = new Client({
