@@ -1,65 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttachmentStore } from '../../src/attachments/attachment-store.ts';
+import { describe, expect, it } from 'vitest';
 import { SessionLock } from '../../src/channels/whatsapp/session-lock.ts';
-import { WhatsAppChannel } from '../../src/channels/whatsapp/whatsapp-channel.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
-import { type ScriptedRedis, withScripts } from '../../src/redis/scripts.ts';
+import type { ScriptedRedis } from '../../src/redis/scripts.ts';
 import { LogCapture } from '../support/aduan.ts';
 import { FakeWhatsApp } from '../support/fake-whatsapp.ts';
-import { FAST_WHATSAPP } from '../support/fast-whatsapp.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { useWhatsAppChannels } from '../support/fast-whatsapp.ts';
 
 // The relay is at least once across the session holder's death: what a holder took and did not
 // confirm sent is sent by the next holder, first, in order (whatsapp-relay-take-3.lua).
 describe('the WhatsApp relay', () => {
-  let server: TestRedis;
-  let dataPath: string;
-  const connections: Redis[] = [];
-  const channels: WhatsAppChannel[] = [];
   const logs = new LogCapture();
-
-  beforeAll(async () => {
-    server = await startTestRedis();
-    dataPath = await mkdtemp(join(tmpdir(), 'aduan-wa-relay-'));
-  });
-  afterAll(async () => {
-    await Promise.all(channels.map((c) => c.stop()));
-    for (const connection of connections) connection.disconnect();
-    await rm(dataPath, { recursive: true, force: true });
-    await server?.stop();
-  });
-
-  /** A connection of its own, as each process has: disconnecting it cuts that "process" off Redis. */
-  function connect(): ScriptedRedis {
-    const connection = withScripts(new Redis(server.url));
-    connections.push(connection);
-    return connection;
-  }
-
+  const bench = useWhatsAppChannels();
+  const connect = () => bench.connect();
   /** One process's WhatsApp channel; all of them share Redis (by `keys`) and the link on disk. */
-  function channel(world: FakeWhatsApp, redis: ScriptedRedis, keys: Keys): WhatsAppChannel {
-    const made = new WhatsAppChannel({
-      library: world.library,
-      redis,
-      keys,
-      handle: async () => 'handled',
-      chatState: async () => ({ lang: 'id', expectsFiles: false }),
-      attachments: {} as AttachmentStore,
-      logger: createLogger('debug', logs),
-      dataPath,
-      chromiumPath: '/usr/bin/chromium',
-      onQr: () => undefined,
-      timings: FAST_WHATSAPP,
-    });
-    channels.push(made);
-    return made;
-  }
+  const channel = (world: FakeWhatsApp, redis: ScriptedRedis, keys: Keys) =>
+    bench.channel(world, redis, keys, { logs });
 
   it('sends what a holder took and died before sending: the next holder sends each, in order, once; then relays as usual', async () => {
     const keys = new Keys(`relay${randomBytes(4).toString('hex')}`);

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttachmentStore } from '../../src/attachments/attachment-store.ts';
-import { WhatsAppChannel } from '../../src/channels/whatsapp/whatsapp-channel.ts';
-import { createLogger, hashId } from '../../src/log/logger.ts';
+import { describe, expect, it } from 'vitest';
+import { hashId } from '../../src/log/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
-import { withScripts } from '../../src/redis/scripts.ts';
 import { LogCapture } from '../support/aduan.ts';
 import { type FakeClient, FakeWhatsApp } from '../support/fake-whatsapp.ts';
-import { FAST_WHATSAPP } from '../support/fast-whatsapp.ts';
-import { startTestRedis, type TestRedis } from '../support/redis.ts';
+import { useWhatsAppChannels } from '../support/fast-whatsapp.ts';
 
 // A whatsapp-web.js send that never settles (a stuck page) must not hold the session holder: it is
 // given up after the time limit (WHATSAPP_SEND_TIMEOUT_SECONDS; here 250 ms) and relayed, and a few
@@ -20,42 +12,18 @@ import { startTestRedis, type TestRedis } from '../support/redis.ts';
 const SEND_TIMEOUT_MS = 250;
 
 describe('a WhatsApp send that never settles', () => {
-  let server: TestRedis;
-  let dataPath: string;
-  const connections: Redis[] = [];
-  const channels: WhatsAppChannel[] = [];
-
-  beforeAll(async () => {
-    server = await startTestRedis();
-    dataPath = await mkdtemp(join(tmpdir(), 'aduan-wa-timeout-'));
-  });
-  afterAll(async () => {
-    await Promise.all(channels.map((c) => c.stop()));
-    for (const connection of connections) connection.disconnect();
-    await rm(dataPath, { recursive: true, force: true });
-    await server?.stop();
-  });
+  const bench = useWhatsAppChannels();
 
   /** The session holder of a fresh number (own keys, own link on disk), ready; and its log. */
   async function holder(world: FakeWhatsApp) {
     const keys = new Keys(`timeout${randomBytes(4).toString('hex')}`);
-    const redis = withScripts(new Redis(server.url));
-    connections.push(redis);
+    const redis = bench.connect();
     const logs = new LogCapture();
-    const channel = new WhatsAppChannel({
-      library: world.library,
-      redis,
-      keys,
-      handle: async () => 'handled',
-      chatState: async () => ({ lang: 'id', expectsFiles: false }),
-      attachments: {} as AttachmentStore,
-      logger: createLogger('debug', logs),
-      dataPath: await mkdtemp(join(dataPath, 'number-')),
-      chromiumPath: '/usr/bin/chromium',
-      onQr: () => undefined,
-      timings: { ...FAST_WHATSAPP, sendTimeoutMs: SEND_TIMEOUT_MS },
+    const channel = bench.channel(world, redis, keys, {
+      logs,
+      dataPath: await bench.folder(),
+      timings: { sendTimeoutMs: SEND_TIMEOUT_MS },
     });
-    channels.push(channel);
     channel.start();
     await expect.poll(() => channel.state).toBe('qr');
     world.scan(world.clients[0] as FakeClient);
