@@ -72,7 +72,7 @@ export const notificationJobSchema = z.object({
 export type NotificationJob = z.infer<typeof notificationJobSchema>;
 
 /**
- * Retries with exponential backoff (2 s, 4 s, 8 s … about 18 hours in all); completed jobs are kept
+ * Retries with exponential backoff (2 s, 4 s, 8 s … about 9 hours in all); completed jobs are kept
  * for a week so a job id seen again in that time is recognised and not run twice; failed jobs are
  * kept for inspection.
  */
