@@ -7,7 +7,7 @@ import { toAgencySummary, toAgencyView } from '../tickets/ticket.ts';
 import type { Scope, TicketQuery } from '../tickets/ticket-query.ts';
 import { type Actor, type TicketService, UnknownAgencyError } from '../tickets/ticket-service.ts';
 import { normalizeTrackingNumber } from '../tickets/tracking-number.ts';
-import { listQuery, noteBody, replyBody, routeBody, statusBody } from './api-schemas.ts';
+import { agencyRouteBody, listQuery, noteBody, replyBody, routeBody, statusBody } from './api-schemas.ts';
 import { ApiError, parseBody } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -170,22 +170,35 @@ export function agencyApi(deps: AgencyApiDeps): Router {
     },
   );
 
+  /**
+   * Re-route to another agency. A coordinator key: disposisi, any ticket, the note optional. An agency
+   * key: "bukan wewenang", its own tickets only (another agency's is the usual 404), with the reason
+   * required; the answer is the last view of the ticket that key gets (afterwards it is a 404 for it).
+   */
   router.post(
     '/api/v1/tickets/:trackingId/route',
     express.json({ limit: '16kb' }),
     async (req, res: Authed) => {
       const key = res.locals.key;
       const { ticket } = await visible(String(req.params.trackingId), key);
-      if (key.role !== 'coordinator')
+      const byAgency = key.role !== 'coordinator';
+      const body = parseBody(byAgency ? agencyRouteBody : routeBody, req.body);
+      if (byAgency && body.agencyId === ticket.agencyId)
         throw new ApiError(
-          403,
-          'coordinator_only',
-          'Only a coordinator key may re-route a ticket.',
-          'authorization',
+          400,
+          'same_agency',
+          'The ticket is already this agency’s; choose the agency that is responsible for it.',
+          'agencyId',
         );
-      const body = parseBody(routeBody, req.body);
+      let moved: Awaited<ReturnType<TicketService['reroute']>>;
       try {
-        await deps.service.reroute(ticket.trackingId, body.agencyId, body.note, actorOf(key));
+        moved = await deps.service.reroute(
+          ticket.trackingId,
+          body.agencyId,
+          body.note,
+          actorOf(key),
+          byAgency ? { fromAgencyId: ticket.agencyId } : {},
+        );
       } catch (err) {
         if (err instanceof UnknownAgencyError)
           throw new ApiError(400, 'unknown_agency', err.message, 'agencyId');
@@ -193,7 +206,14 @@ export function agencyApi(deps: AgencyApiDeps): Router {
           throw new ApiError(409, 'transition_not_allowed', err.message, 'agencyId');
         throw err;
       }
-      await respondWithTicket(res, ticket.trackingId, key);
+      if (!byAgency) {
+        await respondWithTicket(res, ticket.trackingId, key);
+        return;
+      }
+      // Moved meanwhile (by a coordinator) or gone: no longer this agency's, the same 404 as for no ticket.
+      const [after] = moved ? await deps.query.load([ticket.trackingId], deps.now()) : [];
+      if (!after) throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
+      res.json(toAgencyView(after.ticket, after.events, { deadlines: after.deadlines }));
     },
   );
 

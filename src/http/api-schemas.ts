@@ -45,7 +45,19 @@ export const noteBody = z.strictObject({
 
 export const routeBody = z.strictObject({
   agencyId: z.string().min(1).max(60).describe('The agency that is responsible (from routing.yaml)'),
-  note: z.string().trim().max(2000).optional(),
+  note: z
+    .string()
+    .trim()
+    .max(2000)
+    .optional()
+    .describe(
+      'For the agencies and the coordinator, never sent to the reporter. Optional for a coordinator key; required (not blank) for an agency key: why the ticket is not its authority',
+    ),
+});
+
+/** The same body as an agency key must send it ("bukan wewenang"): the reason is required. */
+export const agencyRouteBody = routeBody.extend({
+  note: z.string().trim().min(1).max(2000),
 });
 
 export const errorBody = z.object({

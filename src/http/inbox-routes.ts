@@ -17,8 +17,10 @@ export interface InboxDeps {
 /**
  * What the page needs to know that is not a ticket: the lifecycle (so it offers only allowed
  * transitions and asks for a note where one is required), the Indonesian status labels, and the names
- * behind routing ids (the agencies also are the coordinator's disposisi choices). Built from the same tables the server enforces, so the page cannot drift from
- * them. Nothing here is secret: `/open311/v2/services.json` publishes the categories already.
+ * behind routing ids (the agencies also are the choices of the re-route forms: the coordinator's
+ * disposisi, an agency's "bukan wewenang"). Built from the same tables the server enforces, so the
+ * page cannot drift from them. Nothing here is secret: `/open311/v2/services.json` publishes the
+ * categories already.
  */
 export function inboxMeta(routing: Routing, timeZone: string) {
   return {
@@ -31,7 +33,7 @@ export function inboxMeta(routing: Routing, timeZone: string) {
     })),
     categories: routing.categories.map((c) => ({ id: c.id, label: c.label.id })),
     regions: routing.regions.map((r) => ({ id: r.id, label: r.name })),
-    // The disposisi form's choices, grouped by region (null: province level). Public: routing ids and names.
+    // The re-route forms' choices, grouped by region (null: province level). Public: routing ids and names.
     agencies: routing.agencies.map((a) => ({ id: a.id, label: a.name, region: a.region ?? null })),
   };
 }

@@ -126,13 +126,26 @@ export function openApiDocument(): object {
       },
       '/api/v1/tickets/{trackingId}/route': {
         post: {
-          summary: 'Re-route to another agency (disposisi; coordinator keys only)',
+          summary: 'Re-route to another agency (disposisi, or the agency’s own "bukan wewenang")',
+          description: [
+            'Hands the ticket to another agency: it becomes `dispatched` for that agency, a `rerouted` event records the actor, both agencies and the note, and the reporter is told the new agency’s name (never the note).',
+            '',
+            '- **Coordinator key** (disposisi): any ticket; `note` optional (for the new agency).',
+            '- **Agency key** ("bukan wewenang", not this agency’s authority): only a ticket of its own agency (another agency’s is a 404, as everywhere), to another agency; `note`, the reason, is **required** (missing or blank: 400 with field `note`). Afterwards the ticket is the new agency’s: this key gets a 404 for it (a retried request too), the new agency’s key sees it.',
+            '',
+            'A closed or archived ticket cannot be re-routed (409).',
+          ].join('\n'),
           parameters: [ticketPath],
           requestBody: { required: true, ...json(routeBody) },
           responses: {
-            '200': { description: 'The ticket', ...json(ticketView) },
-            '400': error('Unknown agency'),
-            '403': error('Not a coordinator key'),
+            '200': {
+              description: 'The ticket after the move (for an agency key, the last view of it that key gets)',
+              ...json(ticketView),
+            },
+            '400': error(
+              'A bad body: an unknown agency (`unknown_agency`, field `agencyId`); for an agency key, no reason (field `note`) or its own agency (`same_agency`, field `agencyId`)',
+            ),
+            '409': error('The ticket is closed or archived'),
             ...standardErrors,
           },
         },

@@ -65,8 +65,8 @@ export function deadlinesOf(
     null;
   const verification = stage(
     days.addWorkingDays(new Date(ticket.createdAt), policy.verificationDays),
-    // Met when the report is first forwarded — by a status change, or by a coordinator's disposisi
-    // straight to an agency (a re-route) — or archived.
+    // Met when the report is first forwarded — by a status change, or by a re-route (a coordinator's
+    // disposisi straight to an agency, or an agency's "bukan wewenang") — or archived.
     firstAt(
       events,
       (e) =>

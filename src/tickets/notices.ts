@@ -70,7 +70,10 @@ export function replyNotice(ticket: Ticket, agencyName: string, message: string,
   };
 }
 
-/** The report was handed to another agency (disposisi). */
+/**
+ * The report was handed to another agency (disposisi, or the agency's "bukan wewenang"): the new
+ * agency's name only. Never the re-route's note (written for the agencies), never who was wrong.
+ */
 export function reroutedNotice(ticket: Ticket, agencyName: string, lang: Lang): Outbound {
   return {
     text:

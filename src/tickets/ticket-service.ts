@@ -162,8 +162,12 @@ export class TicketService {
   }
 
   /**
-   * Disposisi: the coordinator hands the ticket to another agency ("bukan wewenang"). The ticket is
-   * dispatched to the new agency, the event records both, and the reporter is told.
+   * Hands the ticket to another agency: the coordinator's disposisi, or the agency's own "bukan
+   * wewenang" (actor kind `agency`, with its reason as the note). The ticket is dispatched to the new
+   * agency, the event records the actor, both agencies and the note, and the reporter is told the new
+   * agency's name only (never the note: it is written for the agencies and the coordinator).
+   * `fromAgencyId`: move it only if it is still that agency's (an agency passes on its own tickets,
+   * and a coordinator may have moved it since the agency looked); otherwise null, as for no ticket.
    * @throws UnknownAgencyError, TransitionError (a closed or archived ticket cannot move)
    */
   async reroute(
@@ -171,11 +175,14 @@ export class TicketService {
     agencyId: string,
     note: string | undefined,
     actor: Actor,
+    options: { fromAgencyId?: string } = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
     if (!this.deps.routing().agencies.some((a) => a.id === agencyId)) throw new UnknownAgencyError(agencyId);
     const at = this.deps.now().toISOString();
+    let notTheirs = false;
     const result = await this.deps.store.update(trackingId, (ticket) => {
-      if (ticket.agencyId === agencyId) return null;
+      notTheirs = options.fromAgencyId !== undefined && ticket.agencyId !== options.fromAgencyId;
+      if (notTheirs || ticket.agencyId === agencyId) return null;
       if (ticket.status === 'closed' || ticket.status === 'archived')
         assertTransition(ticket.status, 'dispatched', note);
       const event: Omit<TicketEvent, 'seq'> = {
@@ -190,7 +197,7 @@ export class TicketService {
       if (note?.trim()) event.note = note.trim();
       return { ticket: { ...ticket, agencyId, status: 'dispatched', updatedAt: at }, event };
     });
-    if (!result) return null;
+    if (!result || notTheirs) return null;
     if (!result.event) {
       const last = (await this.deps.store.events(trackingId)).findLast(
         (e) => e.type === 'rerouted' && e.agencyId === agencyId,

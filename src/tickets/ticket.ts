@@ -27,7 +27,7 @@ export const ticketEventSchema = z.object({
   /**
    * `note` is internal (never shown to the reporter); `reply` is the agency's answer, sent to the
    * reporter; `reporter_message` is what the reporter added later; `rerouted` moves the ticket to
-   * another agency (disposisi).
+   * another agency (the coordinator's disposisi, or the agency's own "bukan wewenang": `actor` says which).
    */
   type: z.enum([
     'created',

@@ -2,8 +2,10 @@
 // app, a real redis-server, and a real web chat client whose reports and event stream are the
 // citizen's side. The tests share one page and run in order, like one operator's morning: a wrong key,
 // signing in, a report whose text is an HTML/script payload, a status change the reporter hears of,
-// a reply, an internal note, moving through the list by keyboard, signing out; then the coordinator
-// forwards the report to another agency (disposisi), and each agency's key sees what is now its own.
+// a reply, an internal note, moving through the list by keyboard, the agency's "bukan wewenang" form
+// refusing a pass-on without a reason, signing out; then the coordinator forwards the report to another
+// agency (disposisi), each agency's key sees what is now its own, and the new agency passes it back
+// ("bukan wewenang", with its reason): it leaves that agency's list.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -42,6 +44,10 @@ const withoutStatus = (errors: string[], ...statuses: number[]) =>
 /** Where the report is forwarded: a provincial road is the province's public-works office. */
 const TARGET_AGENCY = 'diy-dpupesdm';
 const ROUTE_NOTE = 'Ruas jalan provinsi: wewenang DPUPESDM DIY, bukan kabupaten.';
+/** The new agency's reason for passing it back. */
+const AUTHORITY_REASON =
+  'Setelah dicek, ruas ini jalan kabupaten (bukan jalan provinsi): wewenang DPUPR Sleman.';
+const REASON_REQUIRED = 'Alasan wajib diisi: jelaskan mengapa laporan ini bukan wewenang instansi Anda.';
 
 describe('agency inbox page in a browser', () => {
   let redis: TestRedis | undefined;
@@ -58,6 +64,8 @@ describe('agency inbox page in a browser', () => {
   /** The agency both reports were routed to (roads in Sleman) and a coordinator's key. */
   let fromAgency = '';
   let coordinatorKey = '';
+  /** The key of the agency the coordinator forwards the report to. */
+  let newKey = '';
 
   beforeAll(async () => {
     redis = await startTestRedis();
@@ -288,23 +296,56 @@ describe('agency inbox page in a browser', () => {
     await poll(() => page.locator('#tickets button.row').count()).toBe(2);
   });
 
-  it('offers an agency key no disposisi form (and the API refuses it one)', {
+  it('offers an agency key the "Bukan wewenang" form, not the disposisi one, and passes nothing on without a reason', {
     timeout: TEST_MS,
   }, async () => {
+    if (!app) throw new Error('no app');
+    const errorsBefore = pageErrors.length;
     await row(trackingId).click();
     await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
-    // The actions are there, the forwarding is not.
+    // The actions are there, the coordinator's forwarding is not; the agency's own pass-on is.
     expect(await page.locator('#status-form').isVisible()).toBe(true);
     expect(await page.locator('#route-form').isHidden()).toBe(true);
-    expect(await page.locator('#d-agency').isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: 'Disposisikan' }).count()).toBe(0);
+    expect(await page.locator('#authority-form').isVisible()).toBe(true);
+    expect(await page.locator('#authority-form h3').textContent()).toBe('Bukan wewenang');
+    const offered = await page
+      .locator('#w-agency option:not([value=""])')
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const expected = app.flows.routing.agencies.map((a) => a.id).filter((id) => id !== fromAgency);
+    expect([...offered].sort()).toEqual([...expected].sort());
+
+    // An agency chosen, no reason: the page refuses beside the form and sends nothing.
+    await page.selectOption('#w-agency', TARGET_AGENCY);
+    await page.click('#authority-form button[type="submit"]');
+    await poll(() => page.locator('#w-error').textContent()).toBe(REASON_REQUIRED);
+    expect(await activeId(page)).toBe('w-note');
+    expect(await page.locator('#w-note').getAttribute('aria-invalid')).toBe('true');
+    // The API refuses it too, naming the field.
     const refused = await callApi(key, `/tickets/${trackingId}/route`, { agencyId: TARGET_AGENCY });
-    expect([refused.status, (refused.json.error as { code?: string })?.code]).toEqual([
-      403,
-      'coordinator_only',
-    ]);
-    expect((await app?.tickets.get(trackingId))?.ticket.agencyId).toBe(fromAgency);
-    expect(pageErrors).toEqual([]);
+    expect([refused.status, (refused.json.error as { field?: string })?.field]).toEqual([400, 'note']);
+
+    // The API's own refusal comes back in Indonesian beside the form, on the field it names: an agency
+    // the routing no longer knows (routing.yaml edited while the page was open).
+    await page.evaluate(`(() => {
+      const o = document.createElement('option');
+      o.value = 'dinas-yang-sudah-dihapus';
+      o.textContent = 'Dinas yang sudah dihapus';
+      document.getElementById('w-agency').append(o);
+    })()`);
+    await page.selectOption('#w-agency', 'dinas-yang-sudah-dihapus');
+    await page.fill('#w-note', 'Bukan wewenang kami.');
+    await page.click('#authority-form button[type="submit"]');
+    await poll(() => page.locator('#w-error').textContent()).toBe(
+      'Instansi tujuan tidak dikenal; daftar instansi mungkin baru diubah. Muat ulang halaman, lalu pilih lagi.',
+    );
+    expect(await page.locator('#w-agency').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#ticket').isVisible()).toBe(true);
+    expect(await row(trackingId).count()).toBe(1);
+    expect((await app.tickets.get(trackingId))?.ticket.agencyId).toBe(fromAgency);
+    expect((await app.tickets.events(trackingId)).some((e) => e.type === 'rerouted')).toBe(false);
+    expect(withoutStatus(pageErrors.slice(errorsBefore), 400)).toEqual([]);
+    pageErrors.length = errorsBefore;
   });
 
   it('signs out and forgets the key', { timeout: TEST_MS }, async () => {
@@ -334,6 +375,7 @@ describe('agency inbox page in a browser', () => {
     await row(trackingId).click();
     await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
     expect(await page.locator('#route-form').isVisible()).toBe(true);
+    expect(await page.locator('#authority-form').isHidden()).toBe(true);
     expect(await shownAgency()).toBe(fromName);
 
     // Every agency of the routing but the ticket's own, the report's region first.
@@ -431,7 +473,7 @@ describe('agency inbox page in a browser', () => {
     timeout: TEST_MS,
   }, async () => {
     if (!app) throw new Error('no app');
-    const { key: newKey } = await app.apiKeys.create(TARGET_AGENCY);
+    ({ key: newKey } = await app.apiKeys.create(TARGET_AGENCY));
     await signOut();
 
     // The new agency: the report is in its list, with the history line, and no disposisi form.
@@ -462,6 +504,65 @@ describe('agency inbox page in a browser', () => {
       role: 'coordinator',
       agencyId: null,
     });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lets the new agency pass it back ("bukan wewenang"): it leaves that agency’s list, the reporter hears only where it went', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!app || !citizen) throw new Error('no app');
+    const fromName = agencyName(fromAgency);
+    const toName = agencyName(TARGET_AGENCY);
+    await signOut();
+    await signInAs(newKey);
+    await row(trackingId).click();
+    // Waits for the ticket to open (the title's text is still there from before signing out).
+    await page.locator('#authority-form').waitFor();
+    expect(await page.locator('#t-title').textContent()).toBe(TITLE);
+    await page.selectOption('#w-agency', fromAgency);
+    await page.fill('#w-note', AUTHORITY_REASON);
+    await page.click('#authority-form button[type="submit"]');
+
+    // Off this agency's list and out of the detail pane, and the page says where it went.
+    await poll(() => row(trackingId).count()).toBe(0);
+    expect(await page.locator('#tickets button.row').count()).toBe(0);
+    expect(await page.locator('#ticket').isHidden()).toBe(true);
+    const passedOn = `Laporan ${trackingId} telah diteruskan ke ${fromName}`;
+    expect(await page.locator('#detail-empty').textContent()).toContain(passedOn);
+    await poll(() => page.locator('#announce').textContent()).toContain(passedOn);
+    expect(await activeId(page)).toBe('detail-empty');
+    expect(await page.evaluate<string>('location.hash')).toBe('');
+    await poll(() => page.locator('#summary').textContent()).toContain('0 laporan');
+    await page.screenshot({ path: `${RESULTS_DIR}inbox-bukan-wewenang.png` });
+
+    // The new agency's key has lost it; the agency it went to has it back.
+    expect((await callApi(newKey, `/tickets/${trackingId}`)).status).toBe(404);
+    expect((await callApi(key, `/tickets/${trackingId}`)).status).toBe(200);
+    const stored = await app.tickets.get(trackingId);
+    expect(stored?.ticket).toMatchObject({ agencyId: fromAgency, status: 'dispatched' });
+    expect((await app.tickets.events(trackingId)).at(-1)).toMatchObject({
+      type: 'rerouted',
+      actor: { kind: 'agency', id: TARGET_AGENCY },
+      fromAgencyId: TARGET_AGENCY,
+      agencyId: fromAgency,
+      note: AUTHORITY_REASON,
+    });
+    // The reporter is told the agency's name, in the disposisi's words: not the agencies' reason.
+    const notice = await citizen.waitFor(
+      (m) => m.text.includes(trackingId) && m.text.includes(`diteruskan kepada ${fromName}`),
+      WAIT_MS,
+    );
+    expect(notice.text).not.toContain(AUTHORITY_REASON);
+
+    // The agency it went to sees who passed it on and why.
+    await signOut();
+    await signInAs(key);
+    await row(trackingId).click();
+    const line = page.locator('#t-history li').first();
+    await poll(() => line.textContent()).toContain(`Bukan wewenang: ${toName} → ${fromName}`);
+    expect(await line.textContent()).toContain(`Alasan: ${AUTHORITY_REASON}`);
+    expect(await line.locator('.actor').textContent()).toBe(toName);
+    expect(await pwned(page)).toBeUndefined();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -113,6 +113,7 @@ describe('access boundaries, and refusals that leak nothing', () => {
       ['status', { status: 'verified' }],
       ['replies', { message: 'Kami tindak lanjuti.' }],
       ['notes', { note: 'catatan' }],
+      ['route', { agencyId: 'bantul-dinkes', note: 'Bukan wewenang kami.' }],
     ];
     for (const [path, body] of writes)
       await refused(

@@ -120,9 +120,6 @@ describe('the agency API', () => {
     const from = (await app.tickets.get(trackingId))?.ticket.agencyId as string;
     const fromKey = (await app.apiKeys.create(from)).key;
 
-    expect(
-      (await call(fromKey, `/api/v1/tickets/${trackingId}/route`, { agencyId: 'sleman-dishub' })).status,
-    ).toBe(403);
     const unknown = await call(coordinator, `/api/v1/tickets/${trackingId}/route`, {
       agencyId: 'dinas-khayalan',
     });
@@ -143,6 +140,94 @@ describe('the agency API', () => {
     ).toContain(trackingId);
     await citizen.waitFor(/diteruskan kepada Dinas Perhubungan/);
     citizen.close();
+  });
+
+  it('lets an agency pass its own ticket on ("bukan wewenang") with a required reason; the reporter hears only the new agency’s name', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const trackingId = await completeReport(citizen);
+    const from = (await app.tickets.get(trackingId))?.ticket.agencyId as string;
+    const fromKey = (await app.apiKeys.create(from)).key;
+    const route = `/api/v1/tickets/${trackingId}/route`;
+    const reason = 'Ruas jalan ini dikelola Dishub: rambu dan lampu lalu lintas, bukan jalan kabupaten.';
+
+    // No reason, or a blank one: a 400 naming `note`, and nothing moves.
+    for (const body of [{ agencyId: 'sleman-dishub' }, { agencyId: 'sleman-dishub', note: '  \n ' }]) {
+      const r = await call(fromKey, route, body);
+      expect([r.status, r.json.error?.code, r.json.error?.field]).toEqual([400, 'invalid_request', 'note']);
+    }
+    const own = await call(fromKey, route, { agencyId: from, note: reason });
+    expect([own.status, own.json.error?.code, own.json.error?.field]).toEqual([
+      400,
+      'same_agency',
+      'agencyId',
+    ]);
+    // Another agency's key cannot move it, reason or not: the usual 404.
+    const stranger = await call(bantulHealth, route, { agencyId: 'bantul-dinkes', note: reason });
+    expect([stranger.status, stranger.json.error?.code]).toEqual([404, 'not_found']);
+    expect((await app.tickets.events(trackingId)).map((e) => e.type)).toEqual(['created']);
+
+    const moved = await call(fromKey, route, { agencyId: 'sleman-dishub', note: `  ${reason}  ` });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ agencyId: 'sleman-dishub', status: 'dispatched' });
+    const event = (await app.tickets.events(trackingId)).at(-1);
+    expect(event).toMatchObject({
+      type: 'rerouted',
+      actor: { kind: 'agency', id: from },
+      from: 'received',
+      to: 'dispatched',
+      fromAgencyId: from,
+      agencyId: 'sleman-dishub',
+      note: reason,
+    });
+    expect((moved.json.history as unknown[]).at(-1)).toEqual(event);
+
+    // The old agency has lost it (a retry too), the new one has it with the reason in its history.
+    expect((await call(fromKey, `/api/v1/tickets/${trackingId}`)).status).toBe(404);
+    expect((await call(fromKey, route, { agencyId: 'sleman-dishub', note: reason })).status).toBe(404);
+    const listed = (await call(fromKey, '/api/v1/tickets?limit=100')).json.items as { trackingId: string }[];
+    expect(listed.map((t) => t.trackingId)).not.toContain(trackingId);
+    const toKey = (await app.apiKeys.create('sleman-dishub')).key;
+    const seen = await call(toKey, `/api/v1/tickets/${trackingId}`);
+    expect(seen.status).toBe(200);
+    expect((seen.json.history as { note?: string }[]).at(-1)?.note).toBe(reason);
+
+    // The reporter is told where it went, in the same words as a disposisi: no blame, no reason.
+    const notice = await citizen.waitFor(
+      (m) =>
+        m.text.includes(trackingId) && /diteruskan kepada Dinas Perhubungan Kabupaten Sleman/.test(m.text),
+    );
+    expect(notice.text).not.toContain('Ruas jalan');
+    expect(notice.text).not.toMatch(/bukan wewenang|salah/i);
+    expect(citizen.received.some((m) => m.text.includes(reason))).toBe(false);
+
+    // A coordinator's note stays optional.
+    const back = await call(coordinator, route, { agencyId: from });
+    expect(back.status).toBe(200);
+    const last = (back.json.history as { actor: unknown; note?: string }[]).at(-1);
+    expect(last?.actor).toMatchObject({ kind: 'coordinator' });
+    expect(last).not.toHaveProperty('note');
+    citizen.close();
+  });
+
+  it('refuses "bukan wewenang" for a closed or archived ticket with a 409, as a disposisi', async () => {
+    const archived = (await make('route-archived', 'sleman')).ticket.trackingId;
+    await app.service.changeStatus(archived, 'archived', 'Laporan ganda.', { kind: 'coordinator' });
+    const closed = (await make('route-closed', 'sleman')).ticket.trackingId;
+    for (const to of ['verified', 'dispatched', 'in_progress', 'resolved', 'closed'] as const)
+      await app.service.changeStatus(closed, to, undefined, { kind: 'coordinator' });
+    for (const id of [archived, closed]) {
+      const r = await call(slemanHealth, `/api/v1/tickets/${id}/route`, {
+        agencyId: 'sleman-dishub',
+        note: 'Bukan wewenang kami.',
+      });
+      expect([r.status, r.json.error?.code, r.json.error?.field]).toEqual([
+        409,
+        'transition_not_allowed',
+        'agencyId',
+      ]);
+      expect((await app.tickets.get(id))?.ticket.agencyId).toBe('sleman-dinkes');
+    }
   });
 
   it('serves an attachment as a download with its checked type, to the ticket’s agency only', async () => {

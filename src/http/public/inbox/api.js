@@ -36,8 +36,8 @@ export async function request(path, { method = 'GET', body, key }) {
 export function explain(failure) {
   if (!(failure instanceof ApiFailure)) return 'Terjadi kesalahan tak terduga. Muat ulang halaman ini.';
   switch (failure.code) {
-    case 'coordinator_only':
-      return 'Hanya kunci koordinator yang dapat mendisposisikan laporan.';
+    case 'same_agency':
+      return 'Laporan ini sudah berada di instansi Anda; pilih instansi lain yang berwenang.';
     case 'unknown_agency':
       return 'Instansi tujuan tidak dikenal; daftar instansi mungkin baru diubah. Muat ulang halaman, lalu pilih lagi.';
     case 'transition_not_allowed':

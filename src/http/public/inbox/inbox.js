@@ -35,7 +35,10 @@ const state = {
   detailGen: 0,
   /** The ticket open in the detail pane (the API's view), or null. */
   ticket: null,
-  /** The signed-in key is a coordinator's: it may forward tickets (disposisi); an agency key may not. */
+  /**
+   * The signed-in key is a coordinator's: it forwards any ticket (disposisi). An agency key passes on
+   * its own ("bukan wewenang", with a reason) and then no longer sees the ticket.
+   */
   coordinator: false,
 };
 
@@ -78,7 +81,7 @@ function show(view) {
 async function signIn(key) {
   const stats = await (await api('/api/v1/stats', { key })).json();
   state.key = key;
-  // The key's role from the API itself; the route refuses an agency key anyway (403 coordinator_only).
+  // The key's role from the API itself: it decides which re-route form the page offers.
   state.coordinator = stats.key?.role === 'coordinator';
   store.setItem(KEY_STORE, key);
   renderSummary(stats);
@@ -219,9 +222,13 @@ function updateRow(ticket) {
 
 // One ticket
 
-function closeTicket() {
+const EMPTY_DETAIL = 'Pilih laporan di daftar untuk melihat rinciannya.';
+
+/** Empties the detail pane; `message` says why (a ticket passed on), until the next ticket opens. */
+function closeTicket(message) {
   state.ticket = null;
   $('ticket').hidden = true;
+  $('detail-empty').textContent = message ?? EMPTY_DETAIL;
   $('detail-empty').hidden = false;
 }
 
@@ -269,12 +276,14 @@ function renderTicket(t) {
   renderStatusForm(t.status);
   if (changed) {
     // Drafts belong to the ticket they were written for.
-    for (const id of ['s-note', 'r-message', 'n-note', 'd-note', 'd-agency']) $(id).value = '';
-    for (const id of ['s-error', 'r-error', 'n-error', 'd-error']) clearError(id);
+    for (const id of ['s-note', 'r-message', 'n-note', 'd-note', 'd-agency', 'w-note', 'w-agency'])
+      $(id).value = '';
+    for (const id of ['s-error', 'r-error', 'n-error', 'd-error', 'w-error']) clearError(id);
     $('ticket').scrollTop = 0;
     $('detail').scrollTop = 0;
   }
   renderRouteForm(t);
+  renderAuthorityForm(t);
   markCurrent();
 }
 
@@ -329,15 +338,11 @@ function renderStatusForm(current) {
 }
 
 /**
- * The disposisi form, for a coordinator key only: every agency of the routing but the ticket's own,
- * grouped by region — the report's own region first, then the province's offices, then the rest.
- * A final ticket (closed, archived) cannot be forwarded: the server refuses, so the form says so.
+ * The agencies a ticket can be forwarded to, as `select`'s options: every agency of the routing but
+ * the ticket's own, grouped by region — the report's own region first, then the province's offices,
+ * then the rest. Keeps the choice made if it is still offered.
  */
-function renderRouteForm(t) {
-  const form = $('route-form');
-  form.hidden = !state.coordinator;
-  if (form.hidden) return;
-  const select = $('d-agency');
+function fillAgencyChoices(select, t) {
   const keep = select.value;
   const groups = new Map();
   const groupOf = (region) => {
@@ -363,9 +368,31 @@ function renderRouteForm(t) {
   first.value = '';
   select.replaceChildren(first, ...[...groups.values()].filter((g) => g.children.length > 0));
   select.value = keep && keep !== t.agencyId && meta.agencies.has(keep) ? keep : '';
+}
+
+/** A final ticket (closed, archived) cannot be forwarded: the server refuses, so the form says so. */
+function syncFinal(form, hintId, t) {
   const final = (meta.statuses.get(t.status)?.next ?? []).length === 0;
-  $('d-final').hidden = !final;
+  $(hintId).hidden = !final;
   for (const node of form.elements) node.disabled = final;
+}
+
+/** The disposisi form, for a coordinator key only. */
+function renderRouteForm(t) {
+  const form = $('route-form');
+  form.hidden = !state.coordinator;
+  if (form.hidden) return;
+  fillAgencyChoices($('d-agency'), t);
+  syncFinal(form, 'd-final', t);
+}
+
+/** "Bukan wewenang", for an agency key only: pass its own ticket to the agency responsible, with a reason. */
+function renderAuthorityForm(t) {
+  const form = $('authority-form');
+  form.hidden = state.coordinator;
+  if (form.hidden) return;
+  fillAgencyChoices($('w-agency'), t);
+  syncFinal(form, 'w-final', t);
 }
 
 /** A note is required for some targets (on hold, archived): the label and the field say so. */
@@ -391,9 +418,11 @@ function clearError(id) {
 
 /**
  * Runs one action from a form: disables it while the request runs (no double submit), shows the
- * updated ticket from the answer, announces the result, and puts focus where the operator goes next.
+ * updated ticket from the answer (unless `show` is false: the caller deals with it), announces the
+ * result, and puts focus where the operator goes next. `explainAs`: the form's own words for a failure
+ * (undefined: the usual ones).
  */
-async function act(form, errorId, run) {
+async function act(form, errorId, run, { show = true, explainAs = () => undefined } = {}) {
   if (form.getAttribute('aria-busy') === 'true' || !state.ticket) return;
   clearError(errorId);
   const controls = [...form.elements].filter((c) => !c.disabled);
@@ -404,14 +433,16 @@ async function act(form, errorId, run) {
     const res = await run(trackingId);
     const ticket = await res.json();
     for (const c of controls) c.disabled = false;
-    if (state.ticket?.trackingId === trackingId) renderTicket(ticket);
-    updateRow(ticket);
+    if (show) {
+      if (state.ticket?.trackingId === trackingId) renderTicket(ticket);
+      updateRow(ticket);
+    }
     void refreshSummary();
-    return true;
+    return ticket;
   } catch (err) {
     for (const c of controls) c.disabled = false;
     if (!state.key) return false;
-    const message = explain(err);
+    const message = explainAs(err) ?? explain(err);
     const field = err instanceof ApiFailure && err.field ? form.elements.namedItem(err.field) : null;
     setError(errorId, field?.id, message);
     announce(message, 'error');
@@ -471,6 +502,64 @@ function onRouteSubmit(event) {
     // The ticket is another agency's now: back to it, where the new agency and the history line show.
     $('t-title').focus();
   });
+}
+
+/**
+ * "Bukan wewenang": the agency passes its own ticket to the agency responsible, with a reason. On
+ * success the ticket is the other agency's: it leaves this key's list and the detail pane says so.
+ */
+function onAuthoritySubmit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const agencyId = $('w-agency').value;
+  const note = $('w-note').value.trim();
+  if (!agencyId) {
+    setError('w-error', 'w-agency', 'Pilih instansi yang berwenang terlebih dahulu.');
+    $('w-agency').focus();
+    return;
+  }
+  if (!note) {
+    setError('w-error', 'w-note', REASON_REQUIRED);
+    $('w-note').focus();
+    return;
+  }
+  const name = labelOf(meta.agencies, agencyId);
+  void act(
+    form,
+    'w-error',
+    (id) => api(`/api/v1/tickets/${id}/route`, { method: 'POST', body: { agencyId, note } }),
+    { show: false, explainAs: explainAuthorityFailure },
+  ).then((ticket) => {
+    if (!ticket) return;
+    handedOver(ticket.trackingId, name);
+  });
+}
+
+const REASON_REQUIRED = 'Alasan wajib diisi: jelaskan mengapa laporan ini bukan wewenang instansi Anda.';
+
+/** The "bukan wewenang" form's words for the API's refusals that are its own. */
+function explainAuthorityFailure(err) {
+  if (!(err instanceof ApiFailure)) return undefined;
+  if (err.status === 400 && err.field === 'note') return REASON_REQUIRED;
+  if (err.code === 'transition_not_allowed')
+    return 'Laporan ini tidak dapat diteruskan dari status sekarang (sudah ditutup atau diarsipkan); laporan telah dimuat ulang.';
+  return undefined;
+}
+
+/** The ticket went to another agency: off this key's list, the detail pane and the announcement say where. */
+function handedOver(trackingId, agencyName) {
+  const i = state.items.findIndex((t) => t.trackingId === trackingId);
+  if (i >= 0) state.items.splice(i, 1);
+  renderList();
+  const text = `Laporan ${trackingId} telah diteruskan ke ${agencyName} dan tidak lagi ada di daftar Anda. Pelapor diberi tahu nama instansi barunya.`;
+  closeTicket(text);
+  history.replaceState(null, '', location.pathname);
+  announce(text);
+  // The next ticket in the list (the one that took its place), or the message when none is left.
+  const rows = $('tickets').querySelectorAll('button.row');
+  const next = rows[Math.min(i, rows.length - 1)];
+  if (i >= 0 && next) next.focus();
+  else $('detail-empty').focus();
 }
 
 function onTextSubmit(fieldId, errorId, path, bodyKey, emptyText, doneText) {
@@ -604,6 +693,8 @@ function wire() {
   });
   $('route-form').addEventListener('submit', onRouteSubmit);
   $('d-agency').addEventListener('change', () => clearError('d-error'));
+  $('authority-form').addEventListener('submit', onAuthoritySubmit);
+  $('w-agency').addEventListener('change', () => clearError('w-error'));
   $('reply-form').addEventListener(
     'submit',
     onTextSubmit(

@@ -134,11 +134,13 @@ function describe(event) {
       return { what: 'Tambahan dari pelapor' };
     case 'note':
       return { what: 'Catatan internal', internal: true };
-    case 'rerouted':
-      return {
-        what: `Disposisi: ${labelOf(meta.agencies, event.fromAgencyId)} → ${labelOf(meta.agencies, event.agencyId)}`,
-        noteLabel: 'Catatan disposisi',
-      };
+    case 'rerouted': {
+      const route = `${labelOf(meta.agencies, event.fromAgencyId)} → ${labelOf(meta.agencies, event.agencyId)}`;
+      // Passed on by the agency itself ("bukan wewenang", with its reason), or forwarded by the coordinator.
+      return event.actor.kind === 'agency'
+        ? { what: `Bukan wewenang: ${route}`, noteLabel: 'Alasan' }
+        : { what: `Disposisi: ${route}`, noteLabel: 'Catatan disposisi' };
+    }
     case 'delivery_failed':
       return { what: 'Pemberitahuan ke pelapor gagal terkirim', warn: true };
     default:
