@@ -1,4 +1,4 @@
-import type { Outbound } from '../engine/types.ts';
+import type { Inbound, Outbound } from '../engine/types.ts';
 
 /**
  * One chat platform behind one interface. Adapters only translate — platform update ⇄ `Inbound`,
@@ -14,6 +14,12 @@ export interface ChannelAdapter {
    * longer be reached (retrying is pointless); any other error is treated as transient and retried.
    */
   send(chatId: string, messages: readonly Outbound[], context?: SendContext): Promise<void>;
+  /**
+   * True for a channel that keeps the conversation's transcript itself (the web chat: its page is
+   * drawn again from it on a reload). Such a channel's `send` is also given the citizen's message
+   * a turn answers (`SendContext.inReplyTo`), even when the turn has no reply.
+   */
+  readonly keepsTranscript?: boolean;
 }
 
 /**
@@ -27,6 +33,13 @@ export interface SendContext {
   event?: string;
   /** The ticket's status when the notification was made. */
   status?: string;
+  /**
+   * The citizen's message that these messages answer, for a channel that `keepsTranscript`: it
+   * goes into the transcript first, in the same write as the replies. Given by the inbound chain
+   * with a turn's replies only: once the message is accepted (not a duplicate, not refused), and
+   * again only when a redelivered copy sends the turn's replies again.
+   */
+  inReplyTo?: { messageId: string; inbound: Inbound };
 }
 
 /**

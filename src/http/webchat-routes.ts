@@ -62,7 +62,9 @@ export interface WebChatRoutesDeps {
 
 /**
  * The web chat's HTTP side: the page posts each message (`POST /chat/messages`), receives replies
- * as server-sent events (`GET /chat/events`), and uploads attachments (`POST /chat/uploads`).
+ * as server-sent events (`GET /chat/events`), and uploads attachments (`POST /chat/uploads`). The
+ * event stream is the conversation's transcript: the citizen's accepted messages come in it too
+ * (recorded by the inbound chain with their turn's replies), so a reload shows both sides.
  */
 export function webChatRoutes(deps: WebChatRoutesDeps): Router {
   const router = express.Router();
@@ -142,8 +144,10 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     const stop = deps.hub.listen(
       chatId,
       lastId,
-      (messages) => {
-        for (const m of messages) res.write(`id: ${m.id}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`);
+      // Bot messages are `message` events, the citizen's own (for the transcript) `citizen` events.
+      (entries) => {
+        for (const { event, data } of entries)
+          res.write(`id: ${data.id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       },
       () => res.end(),
     );

@@ -1,4 +1,4 @@
-import type { ChannelRegistry } from '../channels/channel.ts';
+import type { ChannelRegistry, SendContext } from '../channels/channel.ts';
 import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
@@ -141,7 +141,8 @@ export class InboundChain {
       if (messageId && loaded.recentMessageIds.includes(messageId)) {
         // Handled before. If its replies were never confirmed sent (a crash, a lost connection),
         // this redelivery is the chance to finish the job.
-        if (loaded.delivered !== messageId) await this.finishEarlierTurn(channel, chatId, messageId);
+        if (loaded.delivered !== messageId)
+          await this.finishEarlierTurn(channel, chatId, { messageId, inbound });
         log().debug('duplicate message');
         return 'duplicate';
       }
@@ -192,7 +193,9 @@ export class InboundChain {
         await this.deps.submit(submission, reporter);
         log().info({ submissionId: submission.submissionId }, 'report submitted');
       }
-      await this.send(channel, chatId, outbound);
+      // A channel that keeps a transcript (the web chat) records the citizen's message with the
+      // replies, before them: only here, so a duplicate or a refused message is never recorded.
+      await this.send(channel, chatId, outbound, messageId ? { messageId, inbound } : undefined);
       // Marked as soon as `o` is sent (follow-up answers are not in it, and a failure among them must
       // not get `o` sent twice). Not awaited: the command is queued on the connection before this
       // turn returns, so the chat's next message, read on the same connection after it, sees it
@@ -252,8 +255,17 @@ export class InboundChain {
     );
   }
 
-  /** Sends again what the turn of `messageId` was to send, and queues its reports, if it was the last turn. */
-  private async finishEarlierTurn(channel: string, chatId: string, messageId: string): Promise<void> {
+  /**
+   * Sends again what the turn of `message` (a copy of it) was to send, and queues its reports, if
+   * it was the last turn. The copy is the message itself again, so a transcript records it again
+   * with the replies (a page draws each message id once).
+   */
+  private async finishEarlierTurn(
+    channel: string,
+    chatId: string,
+    message: NonNullable<SendContext['inReplyTo']>,
+  ): Promise<void> {
+    const { messageId } = message;
     const chat = `${channel}:${chatId}`;
     const { lastTurn, pending } = await this.deps.sessions.outbox(chat);
     await this.queueReports(chat, pending);
@@ -263,7 +275,7 @@ export class InboundChain {
     // record its send (nothing, for a turn saved long ago), then let one copy only resend.
     const wait = this.graceLeft(lastTurn);
     if (wait > 0 && (await this.deliveredWithin(chat, messageId, wait))) return;
-    await this.resend(channel, chatId, lastTurn);
+    await this.resend(channel, chatId, lastTurn, message);
   }
 
   /**
@@ -333,13 +345,21 @@ export class InboundChain {
     return false;
   }
 
-  /** Sends a turn's replies again if no other copy has claimed to; true when this call sent them. */
-  private async resend(channel: string, chatId: string, lastTurn: LastTurn): Promise<boolean> {
+  /**
+   * Sends a turn's replies again if no other copy has claimed to; true when this call sent them.
+   * `inReplyTo`: the message they answer, when known (a copy of it is being handled).
+   */
+  private async resend(
+    channel: string,
+    chatId: string,
+    lastTurn: LastTurn,
+    inReplyTo?: SendContext['inReplyTo'],
+  ): Promise<boolean> {
     const chat = `${channel}:${chatId}`;
     const { messageId } = lastTurn;
     if (!(await this.deps.sessions.claimResend(chat, messageId, RESEND_CLAIM_MS))) return false;
     try {
-      await this.send(channel, chatId, lastTurn.outbound);
+      await this.send(channel, chatId, lastTurn.outbound, inReplyTo);
     } catch (err) {
       // Not sent after all: the next copy (or message) may try again.
       await this.deps.sessions.releaseResend(chat, messageId).catch(() => undefined);
@@ -362,10 +382,19 @@ export class InboundChain {
     return replies;
   }
 
-  private async send(channel: string, chatId: string, messages: Outbound[]): Promise<void> {
-    if (messages.length === 0) return;
+  /** `inReplyTo`: the citizen's message these replies answer, for a channel that keeps a transcript. */
+  private async send(
+    channel: string,
+    chatId: string,
+    messages: Outbound[],
+    inReplyTo?: SendContext['inReplyTo'],
+  ): Promise<void> {
+    if (messages.length === 0 && !inReplyTo) return;
     const adapter = this.deps.channels.get(channel);
+    const record = inReplyTo && adapter?.keepsTranscript ? inReplyTo : undefined;
+    if (messages.length === 0 && !record) return;
     if (!adapter) throw new Error(`no adapter registered for channel "${channel}"`);
-    await adapter.send(chatId, messages);
+    if (record) await adapter.send(chatId, messages, { inReplyTo: record });
+    else await adapter.send(chatId, messages);
   }
 }

@@ -81,7 +81,11 @@ export class Keys {
     return `${this.prefix}:webhook:${agencyId}:seen:${signature}`;
   }
 
-  /** Web chat: the messages sent to one browser chat, a capped stream replayed on reconnect. */
+  /**
+   * Web chat: one browser chat's transcript, a capped stream replayed on reconnect. An entry is a
+   * bot message (`m`, JSON) or the citizen's own message as the page shows it (`c`, JSON
+   * `{messageId, text}`), with `at`.
+   */
   webOutbox(chatId: string): string {
     return `${this.prefix}:web:outbox:${chatId}`;
   }

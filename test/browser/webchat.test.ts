@@ -1,9 +1,10 @@
 // The web chat page in a real browser: headless Chromium (playwright-core) against the real app and a
 // real redis-server. The tests share one page and run in order, like one citizen's afternoon: a report,
-// an agency's update arriving live, a reload in the middle of a second report, and HTML typed as text.
+// an agency's update arriving live, a reload in the middle of a second report (the whole conversation,
+// both sides, comes back), and HTML typed as text (still text after a reload).
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, startTestAduan, type TestAduan } from '../support/aduan.ts';
 import {
@@ -56,6 +57,8 @@ describe('web chat page in a browser', () => {
   const dialogs: string[] = [];
   /** The tracking number of test 1's report (test 2 updates it). */
   let trackingId = '';
+  /** Everything the citizen sent, in order: the labels of the buttons pressed and the texts typed. */
+  const said: string[] = [];
 
   beforeAll(async () => {
     redis = await startTestRedis();
@@ -90,24 +93,52 @@ describe('web chat page in a browser', () => {
     return app.url;
   };
 
+  /** Presses a button of the current question (support's `choose`), noting what the citizen sent. */
+  async function press(question: string | RegExp, label: string): Promise<void> {
+    await choose(page, question, label);
+    said.push(label);
+  }
+  /** Types an answer (support's `typeAnswer`), noting what the citizen sent. */
+  async function type(question: string | RegExp, text: string): Promise<void> {
+    await typeAnswer(page, question, text);
+    said.push(text);
+  }
+  /** The log as the citizen reads it: each turn's side and bubble text, oldest first (times left out). */
+  function transcript(): Promise<string[]> {
+    return page
+      .locator('#log .turn')
+      .evaluateAll((turns) =>
+        turns.map(
+          (t) => `${t.classList.contains('me') ? 'me' : 'bot'}: ${t.querySelector('.msg')?.textContent}`,
+        ),
+      );
+  }
+  /** The citizen's bubbles' texts, oldest first. */
+  const mine = () => page.locator('#log .msg.me').allTextContents();
+  /** Presses the summary's "Kirim laporan". */
+  async function send(summary: Locator): Promise<void> {
+    await summary.getByRole('button', { name: 'Kirim laporan', exact: true }).click();
+    said.push('Kirim laporan');
+  }
+
   /** From the report-type question to the tracking number; returns the tracking message's text. */
   async function completeReport(report: Report): Promise<string> {
-    await choose(page, Q.type, 'Pengaduan');
-    await choose(page, Q.category, report.category);
-    await choose(page, Q.region, report.region);
-    await typeAnswer(page, Q.title, report.title);
-    await typeAnswer(page, Q.body, report.body);
-    await typeAnswer(page, Q.date, 'kemarin');
-    await typeAnswer(page, Q.location, report.address);
-    await choose(page, Q.attachments, 'Selesai');
-    await choose(page, Q.anonymous, 'Tidak');
-    await choose(page, Q.confidential, 'Tidak');
+    await press(Q.type, 'Pengaduan');
+    await press(Q.category, report.category);
+    await press(Q.region, report.region);
+    await type(Q.title, report.title);
+    await type(Q.body, report.body);
+    await type(Q.date, 'kemarin');
+    await type(Q.location, report.address);
+    await press(Q.attachments, 'Selesai');
+    await press(Q.anonymous, 'Tidak');
+    await press(Q.confidential, 'Tidak');
     const summary = await waitForQuestion(page, Q.summary);
     // The summary reads every answer back before anything is sent.
     await expect.poll(() => summary.locator('.msg.bot').textContent()).toContain(report.title);
     const notices = botMessages(page).filter({ hasText: 'telah tercatat dengan nomor pelacakan' });
     const before = await notices.count();
-    await summary.getByRole('button', { name: 'Kirim laporan', exact: true }).click();
+    await send(summary);
     await expect.poll(() => notices.count(), { timeout: WAIT_MS }).toBe(before + 1);
     return (await notices.last().textContent()) ?? '';
   }
@@ -117,7 +148,7 @@ describe('web chat page in a browser', () => {
     await page.goto(`${url()}/`);
     await page.locator('#status', { hasText: 'Terhubung' }).waitFor();
     await page.locator('.msg.bot', { hasText: Q.welcome }).waitFor();
-    await choose(page, Q.welcome, 'Sampaikan Laporan');
+    await press(Q.welcome, 'Sampaikan Laporan');
 
     const report: Report = {
       category: 'Jalan dan Infrastruktur',
@@ -181,18 +212,26 @@ describe('web chat page in a browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('resumes a report after the page is reloaded mid-way', { timeout: TEST_MS }, async () => {
-    await typeAnswer(page, 'Terverifikasi', 'lapor');
-    await choose(page, Q.type, 'Pengaduan');
-    await choose(page, Q.category, 'Kesehatan');
+  it('resumes a report after a reload, with the citizen’s answers', { timeout: TEST_MS }, async () => {
+    await type('Terverifikasi', 'lapor');
+    await press(Q.type, 'Pengaduan');
+    await press(Q.category, 'Kesehatan');
     await waitForQuestion(page, Q.region);
     const shown = await botMessages(page).allTextContents();
+    // Live, each message is drawn once, when sent, though the event stream brings it back too (before
+    // the answer to it, so it has come by now): buttons by their label, texts as typed.
+    expect(await mine()).toEqual(said);
+    const before = await transcript();
+    expect(before.filter((line) => line.startsWith('me: '))).toHaveLength(said.length);
 
     await page.reload();
     await page.locator('#status', { hasText: 'Terhubung' }).waitFor();
-    // The whole conversation is replayed from the server; nothing is added (no second greeting).
-    await expect.poll(() => botMessages(page).count(), { timeout: WAIT_MS }).toBe(shown.length);
+    // The whole conversation is replayed from the server, the citizen's answers between the bot's
+    // questions, in the original order, each once; nothing is added (no second greeting).
+    await expect.poll(() => page.locator('#log .turn').count(), { timeout: WAIT_MS }).toBe(before.length);
+    expect(await transcript()).toEqual(before);
     expect(await botMessages(page).allTextContents()).toEqual(shown);
+    expect(await mine()).toEqual(said);
     const region = await waitForQuestion(page, Q.region);
     expect(await region.getByRole('button').count()).toBeGreaterThan(1);
     expect(await page.locator('#log .turn.bot button:enabled').count()).toBe(
@@ -201,40 +240,49 @@ describe('web chat page in a browser', () => {
 
     // The question still open is the one answered next, and the reload added nothing (no second
     // greeting, no question asked twice): the only new bot message is the next question.
-    await choose(page, Q.region, 'Kota Yogyakarta');
+    await press(Q.region, 'Kota Yogyakarta');
     await waitForQuestion(page, Q.title);
     expect(await botMessages(page).count()).toBe(shown.length + 1);
+    expect(await mine()).toEqual(said);
     expect(pageErrors).toEqual([]);
   });
 
   it('shows HTML a citizen types as text, never as markup', { timeout: TEST_MS }, async () => {
     if (!app) throw new Error('no app');
-    const html = '<img src=x onerror=alert(1)>';
+    const html = '<img src=x onerror=alert(1)><script>alert(2)</script>';
     const title = `${html} Puskesmas tutup pada jam layanan`;
     // The report of test 3 is at its title question; type the rest of it.
-    await typeAnswer(page, Q.title, title);
-    await typeAnswer(
-      page,
+    await type(Q.title, title);
+    await type(
       Q.body,
       'Puskesmas tutup pukul 10 pagi padahal jadwal layanan tertulis sampai pukul 14 siang.',
     );
-    await typeAnswer(page, Q.date, 'kemarin');
-    await typeAnswer(page, Q.location, 'Jalan Kenari 56, Muja Muju, Umbulharjo');
-    await choose(page, Q.attachments, 'Selesai');
-    await choose(page, Q.anonymous, 'Ya');
-    await choose(page, Q.confidential, 'Ya');
+    await type(Q.date, 'kemarin');
+    await type(Q.location, 'Jalan Kenari 56, Muja Muju, Umbulharjo');
+    await press(Q.attachments, 'Selesai');
+    await press(Q.anonymous, 'Ya');
+    await press(Q.confidential, 'Ya');
     const summary = await waitForQuestion(page, Q.summary);
     await expect.poll(() => summary.locator('.msg.bot').textContent()).toContain(html);
-    await summary.getByRole('button', { name: 'Kirim laporan', exact: true }).click();
+    await send(summary);
     const notice = botMessages(page).filter({ hasText: 'telah tercatat' }).filter({ hasText: html });
     await notice.waitFor();
 
     // The citizen's bubble, the summary and the confirmation all carry the text; none made an element.
-    expect(await page.locator('#log img').count()).toBe(0);
-    expect(await page.locator('#log .msg.me', { hasText: html }).count()).toBe(1);
-    expect(await page.getByText(html).first().isVisible()).toBe(true);
-    expect(await page.locator('#log .msg.bot', { hasText: html }).count()).toBeGreaterThanOrEqual(2);
-    expect(dialogs).toEqual([]);
+    const asText = async () => {
+      expect(await page.locator('#log img, #log script').count()).toBe(0);
+      expect(await page.locator('#log .msg.me', { hasText: html }).count()).toBe(1);
+      expect(await page.getByText(html).first().isVisible()).toBe(true);
+      expect(await page.locator('#log .msg.bot', { hasText: html }).count()).toBeGreaterThanOrEqual(2);
+      expect(dialogs).toEqual([]);
+    };
+    await asText();
+    // And so does the transcript replayed after a reload, the citizen's bubble included.
+    const before = await transcript();
+    await page.reload();
+    await expect.poll(() => transcript(), { timeout: WAIT_MS }).toEqual(before);
+    await asText();
+    expect(await mine()).toEqual(said);
 
     const trackingNo = TRACKING.exec((await notice.textContent()) ?? '')?.[0] ?? '';
     expect(trackingNo).toMatch(TRACKING);

@@ -34,6 +34,14 @@ describe('the same web chat post, five copies at once', () => {
     await citizen.say('kesehatan');
     await citizen.waitFor((m) => citizen.received.indexOf(m) >= before && /kabupaten\/kota/i.test(m.text));
     expect(citizen.received.slice(first).filter((m) => /kategori/i.test(m.text))).toHaveLength(1);
+    // The page's transcript (the chat's outbox) records the message once, as it records each one.
+    expect(citizen.citizen.map((m) => [m.messageId, m.text])).toContainEqual([
+      'copy-of-one-message',
+      'pengaduan',
+    ]);
+    expect(citizen.citizen.filter((m) => m.messageId === 'copy-of-one-message')).toHaveLength(1);
+    const outbox = await app.redis.xrange(app.keys.webOutbox(citizen.chatId), '-', '+');
+    expect(outbox.filter(([, fields]) => (fields[1] ?? '').includes('copy-of-one-message'))).toHaveLength(1);
     const { session } = await app.sessions.load(`web:${citizen.chatId}`, Date.now());
     expect(session?.stepId).toBe('region');
     citizen.close();

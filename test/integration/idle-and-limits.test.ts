@@ -90,6 +90,12 @@ describe('limits and access', () => {
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429, 429]);
     await citizen.waitFor(/terlalu cepat/);
     expect(citizen.received.filter((m) => /terlalu cepat/.test(m.text))).toHaveLength(1);
+    // The page's transcript (the outbox) records the five accepted messages, not the refused ones.
+    const outbox = await app.redis.xrange(app.keys.webOutbox(citizen.chatId), '-', '+');
+    const recorded = outbox.flatMap(([, [field, json]]) =>
+      field === 'c' ? [(JSON.parse(json ?? '{}') as { text: string }).text] : [],
+    );
+    expect(recorded).toEqual(['pesan 0', 'pesan 1', 'pesan 2', 'pesan 3', 'pesan 4']);
     citizen.close();
   });
 

@@ -10,12 +10,27 @@ export interface ReceivedMessage {
   requestLocation?: boolean;
 }
 
+/** The citizen's own message as the transcript records it (an SSE `citizen` event). */
+export interface ReceivedCitizenMessage {
+  id: string;
+  messageId: string;
+  text: string;
+}
+
+/** One entry of the transcript, either side, in the order the stream gave them. */
+export type TranscriptEntry = { from: 'bot' | 'citizen'; id: string; text: string };
+
 /**
  * A web chat client speaking the page's HTTP protocol (POST /chat/messages, SSE /chat/events),
  * for tests that need many citizens or exact control and no browser.
  */
 export class WebChatClient {
+  /** The bot's messages (`message` events). */
   readonly received: ReceivedMessage[] = [];
+  /** The citizen's own messages as recorded (`citizen` events). */
+  readonly citizen: ReceivedCitizenMessage[] = [];
+  /** Both, in stream order. */
+  readonly transcript: TranscriptEntry[] = [];
   private readonly controller = new AbortController();
   private waiters: (() => void)[] = [];
   private connected: Promise<void> | null = null;
@@ -53,8 +68,15 @@ export class WebChatClient {
               const data = /^data: (.*)$/m.exec(block)?.[1];
               if (event === 'ready') ready();
               if (event === 'message' && data) {
-                this.received.push(JSON.parse(data) as ReceivedMessage);
+                const message = JSON.parse(data) as ReceivedMessage;
+                this.received.push(message);
+                this.transcript.push({ from: 'bot', id: message.id, text: message.text });
                 for (const wake of this.waiters.splice(0)) wake();
+              }
+              if (event === 'citizen' && data) {
+                const message = JSON.parse(data) as ReceivedCitizenMessage;
+                this.citizen.push(message);
+                this.transcript.push({ from: 'citizen', id: message.id, text: message.text });
               }
               end = buffer.indexOf('\n\n');
             }

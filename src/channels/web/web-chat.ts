@@ -1,37 +1,85 @@
 import type { Redis } from 'ioredis';
-import type { Outbound } from '../../engine/types.ts';
+import type { Inbound, Outbound } from '../../engine/types.ts';
 import type { Keys } from '../../redis/keys.ts';
-import type { ChannelAdapter } from '../channel.ts';
+import type { ChannelAdapter, SendContext } from '../channel.ts';
 
-/** A message as the web chat page receives it over server-sent events. */
+/** A bot message as the web chat page receives it over server-sent events (`event: message`). */
 export interface WebMessage extends Outbound {
   /** The Redis stream id: the SSE event id, so a reconnecting browser gets what it missed. */
   id: string;
   at: string;
 }
 
-/** Messages kept per browser chat; older ones are trimmed (a reload shows at most this many). */
+/**
+ * The citizen's own message as the page receives it (`event: citizen`), to draw the transcript
+ * whole after a reload. `messageId` is the id the page posted it with: a page that drew the bubble
+ * itself when sending skips it, and a message recorded twice (a redelivered copy) is drawn once.
+ */
+export interface WebCitizenMessage {
+  id: string;
+  at: string;
+  messageId: string;
+  /** What the bubble shows: the text typed, a button's label, or a placeholder (file, location). */
+  text: string;
+}
+
+/** One entry of a chat's outbox, in order: a bot message or the citizen's. */
+export type WebEntry = { event: 'message'; data: WebMessage } | { event: 'citizen'; data: WebCitizenMessage };
+
+/**
+ * Entries kept per browser chat, both sides of the conversation; older ones are trimmed (a reload
+ * shows at most this many).
+ */
 const OUTBOX_LENGTH = 300;
 /** A chat nobody wrote to for this long loses its outbox. */
 const OUTBOX_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
- * The web chat's sending side. Each browser chat has an outbox (a capped Redis stream) and every
+ * What the transcript shows for what the citizen sent but did not type: never a file's name (it
+ * may name a person), its address or a location's coordinates. The page is in Bahasa Indonesia.
+ */
+export const TRANSCRIPT_FILE = '📎 Berkas terkirim';
+export const TRANSCRIPT_LOCATION = '📍 Lokasi terkirim';
+/** A pressed button whose label is no longer among the bot's recent messages (trimmed, or made up). */
+export const TRANSCRIPT_CHOICE = '☑️ Pilihan terkirim';
+/** Bot messages looked through, newest first, for the label of a pressed button. */
+const LABEL_LOOKBACK = 20;
+
+/**
+ * The web chat's sending side. Each browser chat has an outbox (a capped Redis stream; the page's
+ * transcript, so the citizen's messages are recorded in it too, each before its replies) and every
  * process is told through pub/sub that it grew; whichever process holds the browser's event stream
  * forwards it. So a reply or a status update reaches the page whichever process produced it.
  */
 export class WebChatAdapter implements ChannelAdapter {
   readonly name = 'web';
+  /** The outbox is the page's transcript: the citizen's messages are recorded in it too. */
+  readonly keepsTranscript = true;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {}
 
-  async send(chatId: string, messages: readonly Outbound[]): Promise<void> {
+  async send(chatId: string, messages: readonly Outbound[], context?: SendContext): Promise<void> {
     const key = this.keys.webOutbox(chatId);
     const at = new Date().toISOString();
+    const mine = context?.inReplyTo && (await this.transcriptText(key, context.inReplyTo.inbound));
+    if (!mine && messages.length === 0) return;
     const tx = this.redis.multi();
+    // The citizen's message first, in the same transaction: nothing can come between it and its replies.
+    if (mine && context?.inReplyTo)
+      tx.xadd(
+        key,
+        'MAXLEN',
+        '~',
+        OUTBOX_LENGTH,
+        '*',
+        'c',
+        JSON.stringify({ messageId: context.inReplyTo.messageId, text: mine }),
+        'at',
+        at,
+      );
     for (const message of messages)
       tx.xadd(key, 'MAXLEN', '~', OUTBOX_LENGTH, '*', 'm', JSON.stringify(message), 'at', at);
     tx.expire(key, OUTBOX_TTL_SECONDS);
@@ -40,9 +88,51 @@ export class WebChatAdapter implements ChannelAdapter {
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw failed?.[0] ?? new Error('web outbox transaction aborted');
   }
+
+  /**
+   * How the citizen's message reads in the transcript: what the page drew when it was sent, less
+   * anything that could identify someone (a file's name, coordinates). Null: nothing to show (the
+   * page's silent `start`).
+   */
+  private async transcriptText(key: string, inbound: Inbound): Promise<string | null> {
+    switch (inbound.kind) {
+      case 'text':
+        return inbound.text;
+      case 'choice':
+        return (await this.choiceLabel(key, inbound.payload)) ?? TRANSCRIPT_CHOICE;
+      case 'media':
+        return TRANSCRIPT_FILE;
+      case 'location':
+        return TRANSCRIPT_LOCATION;
+      default:
+        return null;
+    }
+  }
+
+  /** The label of the button with this payload on the newest bot message that offered it. */
+  private async choiceLabel(key: string, payload: string): Promise<string | undefined> {
+    const rows = await this.redis.xrevrange(key, '+', '-', 'COUNT', LABEL_LOOKBACK);
+    for (const [, fields] of rows) {
+      const json = field(fields, 'm');
+      if (json === undefined) continue;
+      const message = JSON.parse(json) as Outbound;
+      const label = message.choices?.find((c) => c.payload === payload)?.label;
+      if (label) return label;
+    }
+    return undefined;
+  }
 }
 
-type Listener = (messages: WebMessage[]) => void;
+/**
+ * One field of an outbox entry (`m`: a bot message, JSON; `c`: the citizen's, JSON; `at`), looked
+ * up by name only, never among the values.
+ */
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+type Listener = (entries: WebEntry[]) => void;
 
 interface ListenerEntry {
   lastId: string;
@@ -101,9 +191,9 @@ export class WebChatHub {
   }
 
   /**
-   * Streams one chat's messages after `lastId` (the browser's Last-Event-ID; none = the whole
-   * outbox, so a reload shows the conversation). Returns the function that stops it, or null when
-   * the chat already has `MAX_STREAMS_PER_CHAT` streams open here.
+   * Streams one chat's entries after `lastId` (the browser's Last-Event-ID; none = the whole
+   * outbox, so a reload shows the conversation, both sides). Returns the function that stops it,
+   * or null when the chat already has `MAX_STREAMS_PER_CHAT` streams open here.
    */
   listen(
     chatId: string,
@@ -144,12 +234,18 @@ export class WebChatHub {
           OUTBOX_LENGTH,
         );
         if (rows.length === 0) return;
-        const messages: WebMessage[] = rows.map(([id, fields]) => {
-          const get = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
-          return { ...(JSON.parse(get('m')) as Outbound), id, at: get('at') };
+        const entries: WebEntry[] = rows.map(([id, fields]) => {
+          const at = field(fields, 'at') ?? '';
+          const citizen = field(fields, 'c');
+          if (citizen !== undefined) {
+            const { messageId, text } = JSON.parse(citizen) as { messageId: string; text: string };
+            return { event: 'citizen', data: { id, at, messageId, text } };
+          }
+          const message = JSON.parse(field(fields, 'm') ?? '{}') as Outbound;
+          return { event: 'message', data: { ...message, id, at } };
         });
         entry.lastId = rows[rows.length - 1]?.[0] ?? entry.lastId;
-        entry.deliver(messages);
+        entry.deliver(entries);
       } catch {
         // Redis unreachable for a moment: the reconnect and the 15-second catch-up read again.
       }

@@ -185,6 +185,20 @@ function showBotMessage(msg) {
   activeControls = controls;
 }
 
+// The citizen's own messages, as the server recorded them: a reload draws the whole conversation.
+
+const mine = new Set(); // messageIds whose bubble is on the page (drawn when sent, or replayed)
+
+function showMyMessage(msg) {
+  if (seen.has(msg.id)) return;
+  seen.add(msg.id);
+  if (typeof msg.messageId !== 'string' || mine.has(msg.messageId)) return;
+  mine.add(msg.messageId);
+  const bubble = el('div', 'msg me');
+  renderText(bubble, String(msg.text ?? ''), false);
+  addTurn('me', [bubble, timeEl(msg.at)]);
+}
+
 // If sending an answer fails, let the citizen answer again.
 function answer(inbound, controls, fill) {
   setControls(controls, false);
@@ -281,8 +295,15 @@ async function deliver(body, turn) {
   return false;
 }
 
+// The id goes into `mine` before the post: its echo on the event stream must not draw a second bubble.
+function newOwnMessageId() {
+  const messageId = newMessageId();
+  mine.add(messageId);
+  return messageId;
+}
+
 function send(inbound, turn) {
-  const body = JSON.stringify({ chatId, messageId: newMessageId(), inbound });
+  const body = JSON.stringify({ chatId, messageId: newOwnMessageId(), inbound });
   return enqueue(() => deliver(body, turn));
 }
 
@@ -299,7 +320,7 @@ async function uploadThenSend(file, turn) {
   }
   const { ref, mimeType, size, fileName } = media;
   const inbound = { kind: 'media', media: { ref, mimeType, size, fileName } };
-  return deliver(JSON.stringify({ chatId, messageId: newMessageId(), inbound }), turn);
+  return deliver(JSON.stringify({ chatId, messageId: newOwnMessageId(), inbound }), turn);
 }
 
 function fileBubble(file, bubble) {
@@ -403,14 +424,22 @@ events.addEventListener('error', () =>
       : 'Menyambung ulang…',
   ),
 );
-events.addEventListener('message', (event) => {
-  let msg = null;
+function parse(event) {
   try {
-    msg = JSON.parse(event.data);
+    const msg = JSON.parse(event.data);
+    return typeof msg?.id === 'string' ? msg : null;
   } catch {
-    // ignore a malformed event
+    return null; // ignore a malformed event
   }
-  if (typeof msg?.id === 'string') showBotMessage(msg);
+}
+// The bot's messages, and the citizen's own (one transcript, in order; each event id once).
+events.addEventListener('message', (event) => {
+  const msg = parse(event);
+  if (msg) showBotMessage(msg);
+});
+events.addEventListener('citizen', (event) => {
+  const msg = parse(event);
+  if (msg) showMyMessage(msg);
 });
 events.addEventListener('ready', maybeStart);
 updateComposer();
