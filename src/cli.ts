@@ -9,9 +9,19 @@ import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { loadFlowSet, validateFlowSet } from './flows/loader.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { ROLES, type Role, startAduan } from './main.ts';
+import {
+  ChatAddressError,
+  describeForget,
+  forgetChat,
+  parseChatAddress,
+  ReportInFlightError,
+} from './privacy/forget-chat.ts';
 import { QUEUE } from './queue/queues.ts';
 import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
+import { withScripts } from './redis/scripts.ts';
+import { SessionStore } from './sessions/session-store.ts';
+import { TicketStore } from './tickets/ticket-store.ts';
 import { WebhookSettings } from './webhooks/webhook-settings.ts';
 
 const USAGE = `Usage: aduan <command>
@@ -25,6 +35,9 @@ const USAGE = `Usage: aduan <command>
   queues [--failed N]                  job counts per queue and the newest failed jobs (default 10)
   webhook set AGENCY URL               send AGENCY's ticket events to URL, signed (new secret printed once)
   webhook remove AGENCY                stop sending AGENCY's events; its inbound webhook stops working too
+
+  forget CHANNEL:CHATID                carry out a reporter's deletion request (UU PDP): delete the chat's
+                                       conversation and transcript; its tickets keep the case, not the address
 
   whatsapp logout                      unlink the WhatsApp number (the running holder does it, or this command)
 
@@ -224,6 +237,39 @@ async function queues(args: string[]): Promise<void> {
   });
 }
 
+/** `forget CHANNEL:CHATID`: the same use case as `DELETE /admin/api/chats/…`. */
+async function forget(args: string[]): Promise<number> {
+  if (args.length !== 1)
+    throw new UsageError('forget: name one chat as CHANNEL:CHATID, e.g. `forget telegram:12345`');
+  let address: ReturnType<typeof parseChatAddress>;
+  try {
+    address = parseChatAddress(args[0] as string);
+  } catch (err) {
+    if (err instanceof ChatAddressError) throw new UsageError(`forget: ${err.message}`);
+    throw err;
+  }
+  const cfg = config();
+  const logger = createLogger('warn', process.stderr);
+  return withServiceRedis(cfg, logger, async (client) => {
+    const redis = withScripts(client);
+    const keys = new Keys();
+    // Only delete() and outbox reads are used: the TTLs do not matter here.
+    const sessions = new SessionStore(redis, keys, { draftTtlSeconds: cfg.SESSION_EXPIRY_HOURS * 3600 });
+    const tickets = new TicketStore(redis, keys);
+    try {
+      const summary = await forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address);
+      console.log(describeForget(summary));
+      return 0;
+    } catch (err) {
+      if (err instanceof ReportInFlightError) {
+        console.error(`forget: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  });
+}
+
 async function whatsappCommand(args: string[]): Promise<void> {
   if (args[0] !== 'logout') throw new UsageError('whatsapp: expected `whatsapp logout`');
   const cfg = config();
@@ -268,6 +314,8 @@ export async function main(argv: string[]): Promise<number | null> {
       case 'webhook':
         await webhook(rest);
         return 0;
+      case 'forget':
+        return await forget(rest);
       case undefined:
       case 'help':
       case '--help':

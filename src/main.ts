@@ -31,6 +31,7 @@ import { type Logger, setLogHashKey } from './log/logger.ts';
 import { countNotificationFailure, createMetrics } from './observability/metrics.ts';
 import { Open311Query } from './open311/open311-query.ts';
 import { open311Routes } from './open311/open311-routes.ts';
+import { forgetChat } from './privacy/forget-chat.ts';
 import { openQueues, QUEUE, type Queues, ticketJobId } from './queue/queues.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
@@ -416,6 +417,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           apiKeys,
           adminToken: config.ADMIN_TOKEN,
           knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id),
+          forgetChat: (address) =>
+            forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address),
         }),
         // The agency inbox page lives with the API it calls, so an api-only process serves it too.
         inboxRoutes({ routing: () => flows.routing, timeZone: config.TIMEZONE }),

@@ -1,6 +1,13 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { ApiKeys } from '../auth/api-keys.ts';
+import {
+  type ChatAddress,
+  ChatAddressError,
+  type ForgetSummary,
+  parseChatAddress,
+  ReportInFlightError,
+} from '../privacy/forget-chat.ts';
 import { requireToken } from './admin-auth.ts';
 import { ApiError, parseBody } from './errors.ts';
 
@@ -10,6 +17,8 @@ export interface AdminApiDeps {
   adminToken: string | undefined;
   /** Whether an agency id is known (routing.yaml). */
   knownAgency: (agencyId: string) => boolean;
+  /** Carries out a reporter's deletion request (UU PDP) for one chat. */
+  forgetChat: (address: ChatAddress) => Promise<ForgetSummary>;
 }
 
 const createBody = z.strictObject({
@@ -18,7 +27,8 @@ const createBody = z.strictObject({
 
 /**
  * Key management for coordinators' tooling, behind `ADMIN_TOKEN`: list, create (the key is in the
- * answer, once) and revoke. The CLI does the same from a shell.
+ * answer, once) and revoke; and a reporter's deletion request (`DELETE /admin/api/chats/<channel>:<chatId>`).
+ * The CLI does the same from a shell.
  */
 export function adminApi(deps: AdminApiDeps): Router {
   const router = express.Router();
@@ -38,6 +48,21 @@ export function adminApi(deps: AdminApiDeps): Router {
     if (!(await deps.apiKeys.revoke(String(req.params.id))))
       throw new ApiError(404, 'not_found', 'No such key.', 'id');
     res.status(204).end();
+  });
+  router.delete('/admin/api/chats/:chat', async (req, res) => {
+    let address: ChatAddress;
+    try {
+      address = parseChatAddress(String(req.params.chat));
+    } catch (err) {
+      if (err instanceof ChatAddressError) throw new ApiError(400, 'invalid_request', err.message, err.field);
+      throw err;
+    }
+    try {
+      res.json(await deps.forgetChat(address));
+    } catch (err) {
+      if (err instanceof ReportInFlightError) throw new ApiError(409, 'report_in_flight', err.message);
+      throw err;
+    }
   });
   return router;
 }

@@ -78,6 +78,7 @@ export const ticketView = ticketSchema
     confirmationQueued: true,
     eventCount: true,
     reporterUnreachable: true,
+    reporterErased: true,
     attachments: true,
   })
   .extend({
@@ -93,7 +94,7 @@ export const ticketView = ticketSchema
     reporter: z
       .object({ channel: z.string(), reachable: z.boolean() })
       .nullable()
-      .describe('null for an anonymous report'),
+      .describe('null for an anonymous report, or when the reporter asked to delete their data'),
     deadlines: z.object({
       verification: deadline,
       firstResponse: deadline.nullable(),

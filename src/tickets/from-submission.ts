@@ -57,6 +57,7 @@ export function ticketFromSubmission(
     eventCount: 1,
     confirmationQueued: false,
     reporterUnreachable: false,
+    reporterErased: false,
   };
   const region = text(a[REPORT_FIELDS.region]);
   if (region) ticket.region = region;

@@ -41,7 +41,10 @@ export function statusLookupNotice(
   lang: Lang,
 ): Outbound {
   const own =
-    ticket && ticket.reporter.channel === askedBy.channel && ticket.reporter.chatId === askedBy.chatId;
+    ticket &&
+    !ticket.reporterErased &&
+    ticket.reporter.channel === askedBy.channel &&
+    ticket.reporter.chatId === askedBy.chatId;
   if (!ticket || !own) {
     return {
       text:

@@ -44,7 +44,12 @@ export function createReporterFollowUp(service: TicketService, store: TicketStor
     const { trackingId, lang } = effect;
     const found = await store.get(trackingId);
     const ticket = found?.ticket;
-    if (!ticket || ticket.reporter.channel !== who.channel || ticket.reporter.chatId !== who.chatId) {
+    if (
+      !ticket ||
+      ticket.reporterErased ||
+      ticket.reporter.channel !== who.channel ||
+      ticket.reporter.chatId !== who.chatId
+    ) {
       return statusLookupNotice(null, trackingId, who, lang);
     }
     const vars = { id: trackingId };

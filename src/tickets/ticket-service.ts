@@ -279,7 +279,8 @@ export class TicketService {
             }
           : notice;
       await this.notifyReporter(ticket, 'status_changed', notificationJobId(trackingId, event.seq), message);
-      if (to === 'resolved' && !ticket.reporterUnreachable) await this.deps.onRatingAsked?.(ticket);
+      if (to === 'resolved' && !ticket.reporterUnreachable && !ticket.reporterErased)
+        await this.deps.onRatingAsked?.(ticket);
     }
     // Also for a retried request (see above): the webhook job id makes a second publish a no-op.
     await this.publish(ticket, event);
@@ -317,7 +318,8 @@ export class TicketService {
     jobId: string,
     message: Outbound,
   ): Promise<void> {
-    if (ticket.reporterUnreachable) return;
+    // Nobody to tell: the chat is gone, or the reporter asked to delete their data (no address left).
+    if (ticket.reporterUnreachable || ticket.reporterErased) return;
     await this.deps.enqueueNotification(
       {
         channel: ticket.reporter.channel,

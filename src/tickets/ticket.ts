@@ -27,7 +27,8 @@ export const ticketEventSchema = z.object({
   /**
    * `note` is internal (never shown to the reporter); `reply` is the agency's answer, sent to the
    * reporter; `reporter_message` is what the reporter added later; `rerouted` moves the ticket to
-   * another agency (the coordinator's disposisi, or the agency's own "bukan wewenang": `actor` says which).
+   * another agency (the coordinator's disposisi, or the agency's own "bukan wewenang": `actor` says which);
+   * `reporter_erased` records a deletion request carried out (the reporter's chat address is gone).
    */
   type: z.enum([
     'created',
@@ -37,6 +38,7 @@ export const ticketEventSchema = z.object({
     'reply',
     'reporter_message',
     'rerouted',
+    'reporter_erased',
   ]),
   from: z.enum(STATUSES).optional(),
   to: z.enum(STATUSES).optional(),
@@ -87,11 +89,17 @@ export const ticketSchema = z.object({
   rating: z.number().int().min(1).max(5).optional(),
   /** Set when the reporter's chat can no longer be reached (blocked the bot, number gone). */
   reporterUnreachable: z.boolean().default(false),
+  /**
+   * Set when the reporter asked to delete their data (UU PDP): `reporter.chatId` is emptied, the case
+   * stays. Nothing is sent to the reporter any more and no chat finds the ticket as its own.
+   */
+  reporterErased: z.boolean().default(false),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 
 /**
- * The ticket as an agency sees it. For an anonymous report nothing about the reporter leaves;
+ * The ticket as an agency sees it. For an anonymous report, or one whose reporter asked to be
+ * erased, nothing about the reporter leaves;
  * otherwise only the channel they used (the chat address is for replies through Aduan only).
  * Attachments are links to the API, never file paths.
  */
@@ -102,6 +110,7 @@ export function toAgencyView(ticket: Ticket, events: TicketEvent[], extra: Recor
     confirmationQueued: _c,
     eventCount: _e,
     reporterUnreachable,
+    reporterErased,
     attachments,
     ...rest
   } = ticket;
@@ -114,7 +123,10 @@ export function toAgencyView(ticket: Ticket, events: TicketEvent[], extra: Recor
       ...(a.fileName ? { fileName: a.fileName } : {}),
       url: `/api/v1/tickets/${ticket.trackingId}/attachments/${index}`,
     })),
-    reporter: ticket.anonymous ? null : { channel: reporter.channel, reachable: !reporterUnreachable },
+    reporter:
+      ticket.anonymous || reporterErased
+        ? null
+        : { channel: reporter.channel, reachable: !reporterUnreachable },
     ...extra,
     history: events,
   };
@@ -132,7 +144,7 @@ export function toAgencySummary(ticket: Ticket, extra: Record<string, unknown> =
     title: ticket.title,
     anonymous: ticket.anonymous,
     confidential: ticket.confidential,
-    reporter: ticket.anonymous ? null : { channel: ticket.reporter.channel },
+    reporter: ticket.anonymous || ticket.reporterErased ? null : { channel: ticket.reporter.channel },
     createdAt: ticket.createdAt,
     updatedAt: ticket.updatedAt,
     ...extra,

@@ -25,6 +25,7 @@ function ticket(createdAt: string, status: Ticket['status'] = 'received'): Ticke
     eventCount: 1,
     confirmationQueued: true,
     reporterUnreachable: false,
+    reporterErased: false,
   };
 }
 const created = (at: string): TicketEvent => ({

@@ -143,6 +143,8 @@ function describe(event) {
     }
     case 'delivery_failed':
       return { what: 'Pemberitahuan ke pelapor gagal terkirim', warn: true };
+    case 'reporter_erased':
+      return { what: 'Data pelapor dihapus atas permintaannya (UU PDP); laporan tetap tersimpan' };
     default:
       return { what: event.type };
   }
