@@ -315,6 +315,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     timeZone: config.TIMEZONE,
     messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
     followUp: createReporterFollowUp(service, tickets),
+    // The citizen's own deletion request runs the operator's use case (admin API, CLI).
+    forget: (address) => forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address),
     onTurn: metrics.observeTurn,
   });
 

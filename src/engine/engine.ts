@@ -84,6 +84,12 @@ export function walkPath(
   return { path, open: 'end' };
 }
 
+/** Typed answers to the deletion question, normalised: the button labels, a number, a plain yes/no. */
+const FORGET_YES = [t('id', 'forgetYes'), t('en', 'forgetYes'), 'ya', 'yes', '1'].map(normalizeWord);
+const FORGET_NO = [t('id', 'forgetNo'), t('en', 'forgetNo'), 'tidak', 'no', 'tidak jadi', '2'].map(
+  normalizeWord,
+);
+
 /** The state of one turn in progress. A class only to keep the many small steps readable. */
 class Turn {
   readonly out: Outbound[] = [];
@@ -229,7 +235,22 @@ class Turn {
         return this.skip(flow);
       case 'status':
         return this.checkStatus();
+      case 'forget':
+        return this.askForget();
     }
+  }
+
+  /** The citizen's deletion request: what goes and what stays, then yes or no (answered in `onOverlay`). */
+  private askForget(): void {
+    const lang = this.s.lang;
+    this.s = { ...this.s, overlay: 'forget' };
+    this.out.push({
+      text: t(lang, 'forgetAsk'),
+      choices: [
+        { payload: '~forget|yes', label: t(lang, 'forgetYes') },
+        { payload: '~forget|no', label: t(lang, 'forgetNo') },
+      ],
+    });
   }
 
   private cancel(): void {
@@ -359,6 +380,30 @@ class Turn {
         }
         this.s = { ...this.s, stepId, editing: true, wrongCount: 0 };
         this.askCurrent(flow);
+        return true;
+      }
+      case 'forget': {
+        // Deleting data needs the option itself (its button, label, number or a plain yes), never a
+        // near match; anything else goes on to the step, the question dropped.
+        let choice: string | null = null;
+        if (inbound.kind === 'choice')
+          choice = inbound.payload.startsWith('~forget|') ? inbound.payload.slice(8) : null;
+        else if (inbound.kind === 'text') {
+          const typed = normalizeWord(inbound.text);
+          if (FORGET_YES.includes(typed)) choice = 'yes';
+          else if (FORGET_NO.includes(typed)) choice = 'no';
+        }
+        if (choice === 'yes') {
+          // The caller deletes the data and then says whether it was done: nothing is said here, so
+          // the citizen never reads "deleted" for a request that was refused.
+          this.effects.push({ kind: 'forget', lang: this.s.lang });
+          return true;
+        }
+        if (choice !== 'no') return false;
+        this.say('forgetKept');
+        const flow = this.flow;
+        if (flow && this.s.stepId) this.askCurrent(flow);
+        else this.showMenu(null);
         return true;
       }
       default:

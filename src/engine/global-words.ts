@@ -2,7 +2,7 @@ import { normalizeWord } from './match-choice.ts';
 import type { Inbound } from './types.ts';
 
 /** Words that work at every step, whatever is being asked. */
-export type GlobalWord = 'cancel' | 'back' | 'skip' | 'help' | 'language' | 'status';
+export type GlobalWord = 'cancel' | 'back' | 'skip' | 'help' | 'language' | 'status' | 'forget';
 
 /**
  * Each global word in Bahasa Indonesia and English (and the forms people type on a phone).
@@ -15,6 +15,8 @@ const WORDS: Record<GlobalWord, readonly string[]> = {
   help: ['bantuan', 'bantu', 'help', 'tolong', '?', '/bantuan', '/help'],
   language: ['bahasa', 'language', 'lang', '/bahasa', '/language'],
   status: ['status', 'cek status', '/status'],
+  // The citizen's own deletion request (UU PDP): asked for confirmation before anything happens.
+  forget: ['hapus data', 'hapus data saya', '/hapus', 'delete my data', '/delete'],
 };
 
 const LOOKUP = new Map<string, GlobalWord>();
@@ -30,6 +32,7 @@ export const GLOBAL_PAYLOAD: Record<GlobalWord, string> = {
   help: '~g|help',
   language: '~g|language',
   status: '~g|status',
+  forget: '~g|forget',
 };
 
 /** The global word an inbound message is, if it is one. */

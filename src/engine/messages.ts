@@ -17,8 +17,8 @@ const MESSAGES = {
   menuHelp: { id: 'Bantuan', en: 'Help' },
   menuLanguage: { id: 'Bahasa / Language', en: 'Bahasa / Language' },
   generalHelp: {
-    id: 'Bapak/Ibu dapat mengetik kata berikut kapan saja:\n*batal* — membatalkan laporan\n*kembali* — ke pertanyaan sebelumnya\n*lewati* — melewati pertanyaan yang tidak wajib\n*status* — cek status laporan\n*bahasa* — ganti bahasa\n*bantuan* — bantuan ini',
-    en: 'You can type these words at any time:\n*cancel* — cancel the report\n*back* — previous question\n*skip* — skip an optional question\n*status* — check a report\n*language* — change language\n*help* — this help',
+    id: 'Bapak/Ibu dapat mengetik kata berikut kapan saja:\n*batal* — membatalkan laporan\n*kembali* — ke pertanyaan sebelumnya\n*lewati* — melewati pertanyaan yang tidak wajib\n*status* — cek status laporan\n*bahasa* — ganti bahasa\n*hapus data* — menghapus data Bapak/Ibu di layanan ini\n*bantuan* — bantuan ini',
+    en: 'You can type these words at any time:\n*cancel* — cancel the report\n*back* — previous question\n*skip* — skip an optional question\n*status* — check a report\n*language* — change language\n*delete my data* — delete your data from this service\n*help* — this help',
   },
   chooseLanguage: { id: 'Silakan pilih bahasa:', en: 'Please choose a language:' },
   languageSet: {
@@ -154,6 +154,28 @@ const MESSAGES = {
   reminder: {
     id: 'Laporan Bapak/Ibu belum selesai dan masih kami simpan. Silakan lanjutkan kapan saja:',
     en: 'Your report is not finished yet and is still saved. Please continue whenever you like:',
+  },
+  forgetAsk: {
+    id: 'Bapak/Ibu meminta kami menghapus data Bapak/Ibu (UU PDP). Yang akan kami hapus: percakapan ini beserta draf laporan yang belum dikirim, riwayat obrolan, dan alamat obrolan ini pada laporan yang sudah Bapak/Ibu kirim. Laporannya sendiri tetap kami simpan di instansi agar tetap dapat ditindaklanjuti, tetapi kabar perkembangannya tidak akan lagi kami kirim ke obrolan ini. Apakah Bapak/Ibu yakin?',
+    en: 'You have asked us to delete your data (Personal Data Protection Law). We will delete: this conversation and any unsent report draft, the chat transcript, and this chat address on the reports you have sent. The reports themselves stay with the agency so that they can still be handled, but no further updates will reach this chat. Are you sure?',
+  },
+  forgetYes: { id: 'Ya, hapus data saya', en: 'Yes, delete my data' },
+  forgetNo: { id: 'Tidak, kembali', en: 'No, go back' },
+  forgetKept: {
+    id: 'Baik, data Bapak/Ibu tidak kami hapus.',
+    en: 'All right, your data has not been deleted.',
+  },
+  forgetDone: {
+    id: 'Data Bapak/Ibu sudah kami hapus. Terima kasih telah menggunakan layanan *Aduan*; laporan Bapak/Ibu tetap ditindaklanjuti oleh instansi terkait. Bapak/Ibu dapat memulai percakapan baru kapan saja.',
+    en: 'Your data has been deleted. Thank you for using *Aduan*; your reports are still being handled by the agency concerned. You can start a new conversation at any time.',
+  },
+  forgetInFlight: {
+    id: 'Mohon maaf, laporan Bapak/Ibu masih sedang kami daftarkan, sehingga data Bapak/Ibu belum kami hapus. Silakan ketik *hapus data* lagi dalam satu menit.',
+    en: 'Sorry, your report is still being registered, so your data has not been deleted yet. Please type *delete my data* again in a minute.',
+  },
+  forgetFailed: {
+    id: 'Mohon maaf, permintaan Bapak/Ibu belum dapat kami proses karena gangguan, sehingga data Bapak/Ibu belum kami hapus. Silakan coba lagi beberapa saat lagi.',
+    en: 'Sorry, we could not process your request because of a fault, so your data has not been deleted. Please try again shortly.',
   },
   expired: {
     id: 'Karena tidak ada balasan, draf laporan Bapak/Ibu sudah kami hapus. Silakan mulai lagi kapan saja.',

@@ -78,7 +78,7 @@ export interface ParkedFlow {
 }
 
 /** A short detour the engine is in the middle of, answered before the step itself. */
-export type Overlay = 'language' | 'stuck' | 'editPick' | 'menu';
+export type Overlay = 'language' | 'stuck' | 'editPick' | 'menu' | 'forget';
 
 /**
  * One conversation's state. Stored as one Redis value per chat; the engine never sees the store.
@@ -130,7 +130,12 @@ export type Effect =
   /** The reporter rates the answer to a resolved report (1–5). */
   | { kind: 'rate'; trackingId: string; rating: number; lang: Lang }
   /** The reporter says a resolved report is not solved: it is reopened. */
-  | { kind: 'reopen'; trackingId: string; lang: Lang };
+  | { kind: 'reopen'; trackingId: string; lang: Lang }
+  /**
+   * The citizen confirmed deleting their data (UU PDP): the caller deletes the chat's data and only
+   * then tells them in `lang` whether it was done (the turn itself says nothing).
+   */
+  | { kind: 'forget'; lang: Lang };
 
 /** Everything a turn needs besides the flow and session: the clock and a fresh id, supplied by the caller. */
 export interface TurnContext {

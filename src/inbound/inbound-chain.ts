@@ -1,7 +1,9 @@
 import type { ChannelRegistry, SendContext } from '../channels/channel.ts';
 import { type FlowCatalog, newSession, turn } from '../engine/engine.ts';
+import { type MessageKey, t } from '../engine/messages.ts';
 import type { Effect, Inbound, Lang, Outbound, Session } from '../engine/types.ts';
 import { hashId, type Logger } from '../log/logger.ts';
+import { type ChatAddress, ReportInFlightError } from '../privacy/forget-chat.ts';
 import type { IdleChange, LastTurn, PendingReport, SessionStore } from '../sessions/session-store.ts';
 import { statusLookupNotice } from '../tickets/notices.ts';
 import type { FollowUpEffect } from '../tickets/reporter-follow-up.ts';
@@ -38,6 +40,11 @@ export interface InboundChainDeps {
   messagesPerMinute: number;
   /** Carries out a reporter's follow-up on a report already sent (more information, a rating, "not solved"). */
   followUp?: (effect: FollowUpEffect, who: { channel: string; chatId: string }) => Promise<Outbound>;
+  /**
+   * Carries out the citizen's own deletion request for their chat: the operator's use case
+   * (`forgetChat`). Throws `ReportInFlightError` when a report of the chat has no ticket yet.
+   */
+  forget?: (address: ChatAddress) => Promise<unknown>;
   /** Told how long each message took and how it ended (`error`: it threw); metrics observe it. */
   onTurn?: (ms: number, outcome: InboundOutcome | 'error') => void;
 }
@@ -224,6 +231,8 @@ export class InboundChain {
         for (const effect of followUps) answers.push(await this.deps.followUp(effect, { channel, chatId }));
         await this.send(channel, chatId, answers);
       }
+      const forget = result.effects.find((e) => e.kind === 'forget');
+      if (forget) await this.forget(channel, chatId, forget.lang, log);
       return 'handled';
     }
     throw new Error(
@@ -367,6 +376,30 @@ export class InboundChain {
     }
     await this.deps.sessions.markDelivered(chat, messageId);
     return true;
+  }
+
+  /**
+   * The citizen confirmed deleting their data. Runs once the turn is saved, sent and marked (its
+   * marks go out before the deletion on the same connection, so none of them recreates the session
+   * afterwards), and says how it ended only then: "deleted" only when it was. On a web chat the
+   * answer is the one entry of the new transcript; a refused request deletes nothing, the draft
+   * stays, and the citizen is asked to try again.
+   */
+  private async forget(channel: string, chatId: string, lang: Lang, log: () => Logger): Promise<void> {
+    let answer: MessageKey = 'forgetFailed';
+    if (this.deps.forget) {
+      try {
+        await this.deps.forget({ channel, chatId });
+        answer = 'forgetDone';
+        log().info("chat data deleted at the citizen's request");
+      } catch (err) {
+        if (err instanceof ReportInFlightError) {
+          answer = 'forgetInFlight';
+          log().info("citizen's deletion request refused: a report has no ticket yet");
+        } else log().error({ err }, "citizen's deletion request failed");
+      }
+    } else log().error("citizen's deletion request: no deletion configured");
+    await this.send(channel, chatId, [{ text: t(lang, answer) }]);
   }
 
   /** Answers to look-ups the turn asked for (a status check); they go before the turn's own replies. */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../../src/engine/engine.ts';
+import { t } from '../../src/engine/messages.ts';
 import { notificationJobId } from '../../src/queue/queues.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { completeReport, WebChatClient } from '../support/web-client.ts';
@@ -108,6 +109,73 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
     await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && /nomor pelacakan/i.test(m.text));
     await citizen.say(trackingId);
     await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && /tidak kami temukan/.test(m.text));
+    citizen.close();
+  });
+
+  it('the citizen deletes their own data from the chat ("hapus data" → "Ya"), through the same use case', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const trackingId = await completeReport(citizen, 'Lampu jalan padam', 'Sudah tiga malam gelap gulita.');
+    const chat = `web:${citizen.chatId}`;
+    await expect.poll(() => notificationsOf(trackingId)).toBe(1);
+
+    let n = citizen.received.length;
+    await citizen.say('hapus data');
+    const ask = await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && !!m.choices);
+    expect(ask.text).toBe(t('id', 'forgetAsk'));
+    expect(ask.choices?.map((c) => c.label)).toEqual(['Ya, hapus data saya', 'Tidak, kembali']);
+    // Nothing is deleted by asking.
+    expect(await app.redis.exists(app.keys.session(chat))).toBe(1);
+
+    n = citizen.received.length;
+    await citizen.press('Ya, hapus data saya');
+    await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && m.text === t('id', 'forgetDone'));
+    expect(await app.redis.exists(app.keys.session(chat))).toBe(0);
+    // The transcript is gone: the new stream holds only the answer, none of the conversation.
+    const entries = await app.redis.xrange(app.keys.webOutbox(citizen.chatId), '-', '+');
+    expect(entries.map(([, fields]) => fields[0])).toEqual(['m']);
+    expect(JSON.parse(entries[0]?.[1][1] as string).text).toBe(t('id', 'forgetDone'));
+
+    const ticket = (await app.tickets.get(trackingId))?.ticket;
+    expect(ticket).toMatchObject({
+      title: 'Lampu jalan padam',
+      reporterErased: true,
+      reporter: { channel: 'web', chatId: '' },
+    });
+    expect((await app.tickets.events(trackingId)).map((e) => e.type)).toEqual(['created', 'reporter_erased']);
+
+    // A later status change reaches no one.
+    const changed = await app.service.changeStatus(trackingId, 'verified', undefined, {
+      kind: 'coordinator',
+    });
+    expect(changed?.event.type).toBe('status_changed');
+    expect(
+      await app.queues.notifications.getJob(notificationJobId(trackingId, changed?.event.seq ?? 0)),
+    ).toBe(undefined);
+    expect(await notificationsOf(trackingId)).toBe(1);
+    citizen.close();
+  });
+
+  it('the citizen’s request while a report has no ticket yet: "try again", nothing deleted, the draft kept', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const chat = `web:${citizen.chatId}`;
+    const loaded = await app.sessions.load(chat, Date.now());
+    const session = { ...newSession(new Date(), 'id'), submitted: ['sub-not-yet-a-ticket'] };
+    expect(await app.sessions.save(chat, loaded, session)).toBe('saved');
+    await citizen.say('lapor');
+    await citizen.waitFor((m) => !!m.choices);
+
+    let n = citizen.received.length;
+    await citizen.say('hapus data saya');
+    await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && m.text === t('id', 'forgetAsk'));
+    n = citizen.received.length;
+    await citizen.say('Ya, hapus data saya');
+    await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && m.text === t('id', 'forgetInFlight'));
+    expect(citizen.received.some((m) => m.text === t('id', 'forgetDone'))).toBe(false);
+    const after = await app.sessions.load(chat, Date.now());
+    expect(after.session).toMatchObject({ flowId: 'complaint', submitted: ['sub-not-yet-a-ticket'] });
+    expect(await app.redis.xlen(app.keys.webOutbox(citizen.chatId))).toBeGreaterThan(2);
     citizen.close();
   });
 

@@ -50,8 +50,10 @@ describe('Telegram, long polling, against a Bot API emulator', () => {
       'batal',
       'bantuan',
       'bahasa',
+      'hapus',
     ]);
     expect(tg.commands('en').find((c) => c.command === 'lapor')?.description).toBe('Submit a new report');
+    expect(tg.commands('en').map((c) => c.command)).toContain('delete');
   });
 
   it('takes a whole report: buttons, a typed choice, a shared location and a photo that the ticket keeps', async () => {

@@ -55,6 +55,7 @@ const COMMANDS = {
     { command: 'batal', description: 'Batalkan laporan yang sedang dibuat' },
     { command: 'bantuan', description: 'Bantuan' },
     { command: 'bahasa', description: 'Ganti bahasa / Change language' },
+    { command: 'hapus', description: 'Hapus data saya (UU PDP)' },
   ],
   en: [
     { command: 'lapor', description: 'Submit a new report' },
@@ -62,6 +63,7 @@ const COMMANDS = {
     { command: 'batal', description: 'Cancel the report in progress' },
     { command: 'bantuan', description: 'Help' },
     { command: 'bahasa', description: 'Change language / Ganti bahasa' },
+    { command: 'delete', description: 'Delete my data' },
   ],
 };
 
