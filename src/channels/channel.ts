@@ -39,7 +39,7 @@ export interface SendContext {
    * with a turn's replies only: once the message is accepted (not a duplicate, not refused), and
    * again only when a redelivered copy sends the turn's replies again.
    */
-  inReplyTo?: { messageId: string; inbound: Inbound };
+  inReplyTo?: { messageId: string; inbound: Inbound; shown?: string };
 }
 
 /**

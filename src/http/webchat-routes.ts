@@ -25,7 +25,12 @@ export const MAX_TEXT = 4000;
 
 const inboundSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(MAX_TEXT) }),
-  z.strictObject({ kind: z.literal('choice'), payload: z.string().min(1).max(120) }),
+  // `label`: the button's text as the page drew it, for the transcript (the citizen's own view).
+  z.strictObject({
+    kind: z.literal('choice'),
+    payload: z.string().min(1).max(120),
+    label: z.string().min(1).max(120).optional(),
+  }),
   z.strictObject({
     kind: z.literal('location'),
     latitude: z.number().min(-90).max(90),
@@ -104,11 +109,17 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
 
   router.post('/chat/messages', express.json({ limit: '32kb' }), async (req, res) => {
     const body = parseBody(postSchema, req.body);
+    // A button's label goes to the transcript, not to the engine (which answers by the payload).
+    const { inbound, shown } =
+      body.inbound.kind === 'choice'
+        ? { inbound: { kind: 'choice' as const, payload: body.inbound.payload }, shown: body.inbound.label }
+        : { inbound: body.inbound, shown: undefined };
     const handling = deps.chain.handle({
       channel: 'web',
       chatId: body.chatId,
       messageId: body.messageId,
-      inbound: body.inbound,
+      inbound,
+      ...(shown ? { shown } : {}),
     });
     // A turn that cannot finish in time (Redis restarting) is answered 503; the page sends the same
     // message again, which is safe: it is handled once, and its replies are sent once.

@@ -17,6 +17,11 @@ export interface InboundEnvelope {
   /** The platform's id for this message; the same id twice is handled once. */
   messageId?: string;
   inbound: Inbound;
+  /**
+   * What the citizen's own bubble showed, where the platform knows it better than the message: a
+   * pressed button's label (the web page sends it). For a channel that keeps a transcript.
+   */
+  shown?: string;
 }
 
 /** What happened to a message. */
@@ -133,8 +138,10 @@ export class InboundChain {
 
   /** `hold` lists the turn in `inHand` (once); it must be called before the save is issued. */
   private async runTurnHeld(envelope: InboundEnvelope, hold: () => void): Promise<InboundOutcome> {
-    const { channel, chatId, messageId, inbound } = envelope;
+    const { channel, chatId, messageId, inbound, shown } = envelope;
     const chat = `${channel}:${chatId}`;
+    // The citizen's message as a transcript records it (see `send`).
+    const asSent = messageId ? { messageId, inbound, ...(shown ? { shown } : {}) } : undefined;
     // Made when first needed: most turns log nothing, and a child logger (with its hashed chat id)
     // per message was a measurable part of a turn's cost.
     let child: Logger | undefined;
@@ -149,7 +156,7 @@ export class InboundChain {
         // Handled before. If its replies were never confirmed sent (a crash, a lost connection),
         // this redelivery is the chance to finish the job.
         if (loaded.delivered !== messageId)
-          await this.finishEarlierTurn(channel, chatId, { messageId, inbound });
+          await this.finishEarlierTurn(channel, chatId, asSent as NonNullable<typeof asSent>);
         log().debug('duplicate message');
         return 'duplicate';
       }
@@ -202,7 +209,7 @@ export class InboundChain {
       }
       // A channel that keeps a transcript (the web chat) records the citizen's message with the
       // replies, before them: only here, so a duplicate or a refused message is never recorded.
-      await this.send(channel, chatId, outbound, messageId ? { messageId, inbound } : undefined);
+      await this.send(channel, chatId, outbound, asSent);
       // Marked as soon as `o` is sent (follow-up answers are not in it, and a failure among them must
       // not get `o` sent twice). Not awaited: the command is queued on the connection before this
       // turn returns, so the chat's next message, read on the same connection after it, sees it

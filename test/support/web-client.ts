@@ -114,7 +114,8 @@ export class WebChatClient {
       const choice = this.received[i]?.choices?.find((c) =>
         typeof label === 'string' ? c.label === label : label.test(c.label),
       );
-      if (choice) return this.post({ kind: 'choice', payload: choice.payload });
+      // As the page does: the label goes along, for the transcript.
+      if (choice) return this.post({ kind: 'choice', payload: choice.payload, label: choice.label });
     }
     throw new Error(
       `no button "${label}" in: ${this.received.map((m) => m.choices?.map((c) => c.label).join('|')).join(' / ')}`,

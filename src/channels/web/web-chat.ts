@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Inbound, Outbound } from '../../engine/types.ts';
+import type { Outbound } from '../../engine/types.ts';
 import type { Keys } from '../../redis/keys.ts';
 import type { ChannelAdapter, SendContext } from '../channel.ts';
 
@@ -40,10 +40,8 @@ const OUTBOX_TTL_SECONDS = 30 * 24 * 3600;
  */
 export const TRANSCRIPT_FILE = '📎 Berkas terkirim';
 export const TRANSCRIPT_LOCATION = '📍 Lokasi terkirim';
-/** A pressed button whose label is no longer among the bot's recent messages (trimmed, or made up). */
+/** A pressed button whose label the page did not send. */
 export const TRANSCRIPT_CHOICE = '☑️ Pilihan terkirim';
-/** Bot messages looked through, newest first, for the label of a pressed button. */
-const LABEL_LOOKBACK = 20;
 
 /**
  * The web chat's sending side. Each browser chat has an outbox (a capped Redis stream; the page's
@@ -64,7 +62,7 @@ export class WebChatAdapter implements ChannelAdapter {
   async send(chatId: string, messages: readonly Outbound[], context?: SendContext): Promise<void> {
     const key = this.keys.webOutbox(chatId);
     const at = new Date().toISOString();
-    const mine = context?.inReplyTo && (await this.transcriptText(key, context.inReplyTo.inbound));
+    const mine = context?.inReplyTo && transcriptText(context.inReplyTo);
     if (!mine && messages.length === 0) return;
     const tx = this.redis.multi();
     // The citizen's message first, in the same transaction: nothing can come between it and its replies.
@@ -88,38 +86,26 @@ export class WebChatAdapter implements ChannelAdapter {
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw failed?.[0] ?? new Error('web outbox transaction aborted');
   }
+}
 
-  /**
-   * How the citizen's message reads in the transcript: what the page drew when it was sent, less
-   * anything that could identify someone (a file's name, coordinates). Null: nothing to show (the
-   * page's silent `start`).
-   */
-  private async transcriptText(key: string, inbound: Inbound): Promise<string | null> {
-    switch (inbound.kind) {
-      case 'text':
-        return inbound.text;
-      case 'choice':
-        return (await this.choiceLabel(key, inbound.payload)) ?? TRANSCRIPT_CHOICE;
-      case 'media':
-        return TRANSCRIPT_FILE;
-      case 'location':
-        return TRANSCRIPT_LOCATION;
-      default:
-        return null;
-    }
-  }
-
-  /** The label of the button with this payload on the newest bot message that offered it. */
-  private async choiceLabel(key: string, payload: string): Promise<string | undefined> {
-    const rows = await this.redis.xrevrange(key, '+', '-', 'COUNT', LABEL_LOOKBACK);
-    for (const [, fields] of rows) {
-      const json = field(fields, 'm');
-      if (json === undefined) continue;
-      const message = JSON.parse(json) as Outbound;
-      const label = message.choices?.find((c) => c.payload === payload)?.label;
-      if (label) return label;
-    }
-    return undefined;
+/**
+ * How the citizen's message reads in the transcript: what the page drew when it was sent, less
+ * anything that could identify someone (a file's name, coordinates). A button reads as the label
+ * the page sent with it (its own view, not checked: it only ever reaches this chat's page, as a
+ * typed text would). Null: nothing to show (the page's silent `start`).
+ */
+function transcriptText({ inbound, shown }: NonNullable<SendContext['inReplyTo']>): string | null {
+  switch (inbound.kind) {
+    case 'text':
+      return inbound.text;
+    case 'choice':
+      return shown ?? TRANSCRIPT_CHOICE;
+    case 'media':
+      return TRANSCRIPT_FILE;
+    case 'location':
+      return TRANSCRIPT_LOCATION;
+    default:
+      return null;
   }
 }
 

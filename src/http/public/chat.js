@@ -208,7 +208,7 @@ function answer(inbound, controls, fill) {
 }
 
 function choose(choice, controls) {
-  answer({ kind: 'choice', payload: choice.payload }, controls, (bubble) =>
+  answer({ kind: 'choice', payload: choice.payload, label: String(choice.label) }, controls, (bubble) =>
     bubble.append(String(choice.label)),
   );
 }
