@@ -5,22 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../../src/engine/engine.ts';
 import { cleanup, startTestAduan, type TestAduan, useTestApp } from '../support/aduan.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
-import { TRACKING_RE, WebChatClient } from '../support/web-client.ts';
+import { answerInOrder, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
 /** The smallest valid PNG: what the upload endpoint accepts. */
 function png(seed: number): Buffer {
   const header = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([header, Buffer.from(`test image ${seed}`)]);
-}
-
-/** Types answers in order, each after the bot has asked for it. */
-async function answer(client: WebChatClient, steps: [string, RegExp][]): Promise<void> {
-  for (const [text, next] of steps) {
-    const before = client.received.length;
-    const res = await client.say(text);
-    expect(res.status).toBe(202);
-    await client.waitFor((m) => client.received.indexOf(m) >= before && next.test(m.text));
-  }
 }
 
 const TO_ATTACHMENTS: [string, RegExp][] = [
@@ -57,7 +47,7 @@ describe('two messages of one chat at the same moment', () => {
   it('keeps every photo of an album that arrives all at once', async () => {
     const citizen = new WebChatClient(app.url as string);
     await citizen.connect();
-    await answer(citizen, TO_ATTACHMENTS);
+    await answerInOrder(citizen, TO_ATTACHMENTS);
     const uploads = await Promise.all(
       [1, 2, 3].map(async (seed) => {
         const res = await fetch(`${app.url}/chat/uploads?chatId=${citizen.chatId}`, {
@@ -95,7 +85,7 @@ describe('two messages of one chat at the same moment', () => {
     const early = await upload(png(9));
     expect([early.status, await code(early)]).toEqual([409, 'not_expected']);
 
-    await answer(citizen, TO_ATTACHMENTS);
+    await answerInOrder(citizen, TO_ATTACHMENTS);
     const fake = await upload(Buffer.from('<html>not a png</html>'));
     expect([fake.status, await code(fake)]).toEqual([415, 'type_mismatch']);
     const gif = await upload(Buffer.from('GIF89a'), 'image/gif');
@@ -123,7 +113,7 @@ describe('a restart of every process in the middle of a report', () => {
     const { keyPrefix, dataDir } = first;
     const citizen = new WebChatClient(first.url as string);
     await citizen.connect();
-    await answer(citizen, TO_ATTACHMENTS.slice(0, 5));
+    await answerInOrder(citizen, TO_ATTACHMENTS.slice(0, 5));
     citizen.close();
     await first.stop();
     // Redis too: the AOF must bring the draft back.
@@ -138,8 +128,8 @@ describe('a restart of every process in the middle of a report', () => {
     try {
       const back = new WebChatClient(second.url as string, citizen.chatId);
       await back.connect(citizen.last()?.id);
-      await answer(back, TO_ATTACHMENTS.slice(5));
-      await answer(back, [
+      await answerInOrder(back, TO_ATTACHMENTS.slice(5));
+      await answerInOrder(back, [
         ['lewati', /anonim/i],
         ['ya', /rahasia/i],
         ['tidak', /periksa kembali/i],
@@ -166,7 +156,7 @@ describe('a restart of every process in the middle of a report', () => {
     const { keyPrefix, dataDir } = first;
     const citizen = new WebChatClient(first.url as string);
     await citizen.connect();
-    await answer(citizen, TO_ATTACHMENTS.slice(0, 6)); // now at incident_date
+    await answerInOrder(citizen, TO_ATTACHMENTS.slice(0, 6)); // now at incident_date
     citizen.close();
     await first.stop();
 
@@ -213,7 +203,7 @@ describe('a restart of every process in the middle of a report', () => {
     try {
       const citizen = new WebChatClient(app.url as string);
       await citizen.connect();
-      await answer(citizen, TO_ATTACHMENTS.slice(0, 4)); // now at title
+      await answerInOrder(citizen, TO_ATTACHMENTS.slice(0, 4)); // now at title
       const before = app.flows.flows.get('complaint')?.version;
 
       // A broken edit is refused; the running flow stays.

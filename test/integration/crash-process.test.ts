@@ -10,17 +10,7 @@ import { TicketStore } from '../../src/tickets/ticket-store.ts';
 import { cleanup } from '../support/aduan.ts';
 import { type AduanProcess, spawnAduan } from '../support/aduan-process.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
-import { TRACKING_RE, WebChatClient } from '../support/web-client.ts';
-
-/** Types answers in order, each after the bot has asked the next question. */
-async function answer(client: WebChatClient, steps: [string, RegExp][]): Promise<void> {
-  for (const [text, next] of steps) {
-    const before = client.received.length;
-    const res = await client.say(text);
-    expect(res.status).toBe(202);
-    await client.waitFor((m) => client.received.indexOf(m) >= before && next.test(m.text));
-  }
-}
+import { answerInOrder, TRACKING_RE, WebChatClient } from '../support/web-client.ts';
 
 const BEFORE_CRASH: [string, RegExp][] = [
   ['lapor', /Apa yang ingin/],
@@ -64,7 +54,7 @@ describe('the whole process killed with SIGKILL mid-conversation', () => {
     running = await spawnAduan('all', env, /"msg":"started"/);
     const citizen = new WebChatClient(url);
     await citizen.connect();
-    await answer(citizen, BEFORE_CRASH);
+    await answerInOrder(citizen, BEFORE_CRASH);
     citizen.close();
     await running.kill();
     expect(running.child.signalCode).toBe('SIGKILL');
@@ -73,7 +63,7 @@ describe('the whole process killed with SIGKILL mid-conversation', () => {
     const back = new WebChatClient(url, citizen.chatId);
     await back.connect(citizen.last()?.id);
     // The very next answer is taken as the description: the question asked before the crash.
-    await answer(back, AFTER_CRASH);
+    await answerInOrder(back, AFTER_CRASH);
     const summary = back.last()?.text ?? '';
     expect(summary).toContain('Antrean KTP elektronik tidak jelas');
     expect(summary).toContain('Kantor Disdukcapil Kota Yogyakarta');

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRANSCRIPT_CHOICE, TRANSCRIPT_FILE, TRANSCRIPT_LOCATION } from '../../src/channels/web/web-chat.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
-import { type TranscriptEntry, WebChatClient } from '../support/web-client.ts';
+import { answerInOrder, type TranscriptEntry, WebChatClient } from '../support/web-client.ts';
 
 /** The smallest valid PNG: what the upload endpoint accepts. */
 const PNG = Buffer.concat([
@@ -99,11 +99,7 @@ describe('the web chat transcript', () => {
       ['Sejak bulan lalu obat hipertensi di puskesmas kosong, pasien diminta membeli sendiri.', /kapan/i],
       ['2 hari lalu', /lokasi/i],
     ];
-    for (const [text, next] of steps) {
-      const before = citizen.received.length;
-      expect((await citizen.say(text)).status).toBe(202);
-      await citizen.waitFor((m) => citizen.received.indexOf(m) >= before && next.test(m.text));
-    }
+    await answerInOrder(citizen, steps);
     let before = citizen.received.length;
     await citizen.post({ kind: 'location', latitude: -7.8123456, longitude: 110.3654321 });
     await citizen.waitFor((m) => citizen.received.indexOf(m) >= before && /foto|dokumen/i.test(m.text));

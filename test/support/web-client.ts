@@ -177,6 +177,14 @@ export async function fillReport(
     ['tidak', /rahasia/i],
     ['tidak', /periksa kembali/i],
   ];
+  await answerInOrder(client, steps);
+}
+
+/**
+ * Types each answer once the bot has asked for it: each step is the text and what the bot says
+ * next. A post that is not accepted (202) throws, naming the text.
+ */
+export async function answerInOrder(client: WebChatClient, steps: [string, RegExp][]): Promise<void> {
   for (const [text, expectNext] of steps) {
     const before = client.received.length;
     const res = await client.say(text);
