@@ -17,6 +17,7 @@ import {
   ReportInFlightError,
 } from './privacy/forget-chat.ts';
 import { QUEUE } from './queue/queues.ts';
+import { removeJobsByQueue } from './queue/remove-jobs.ts';
 import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
 import { withScripts } from './redis/scripts.ts';
@@ -256,8 +257,21 @@ async function forget(args: string[]): Promise<number> {
     // Only delete() and outbox reads are used: the TTLs do not matter here.
     const sessions = new SessionStore(redis, keys, { draftTtlSeconds: cfg.SESSION_EXPIRY_HOURS * 3600 });
     const tickets = new TicketStore(redis, keys);
+    const ticketQueue = new Queue(QUEUE.tickets, { connection: client, prefix: keys.bull });
+    const notificationQueue = new Queue(QUEUE.notifications, { connection: client, prefix: keys.bull });
     try {
-      const summary = await forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address);
+      const summary = await forgetChat(
+        {
+          redis,
+          keys,
+          sessions,
+          tickets,
+          now: () => new Date(),
+          removeJobs: (jobs) =>
+            removeJobsByQueue({ tickets: ticketQueue, notifications: notificationQueue }, jobs),
+        },
+        address,
+      );
       console.log(describeForget(summary));
       return 0;
     } catch (err) {
@@ -266,6 +280,8 @@ async function forget(args: string[]): Promise<number> {
         return 1;
       }
       throw err;
+    } finally {
+      await Promise.all([ticketQueue.close(), notificationQueue.close()]);
     }
   });
 }

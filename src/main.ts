@@ -31,8 +31,9 @@ import { type Logger, setLogHashKey } from './log/logger.ts';
 import { countNotificationFailure, createMetrics } from './observability/metrics.ts';
 import { Open311Query } from './open311/open311-query.ts';
 import { open311Routes } from './open311/open311-routes.ts';
-import { forgetChat } from './privacy/forget-chat.ts';
+import { type ChatJobs, forgetChat } from './privacy/forget-chat.ts';
 import { openQueues, QUEUE, type Queues, ticketJobId } from './queue/queues.ts';
+import { removeJobsByQueue } from './queue/remove-jobs.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
@@ -297,6 +298,16 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     });
     channels.register(whatsapp);
   }
+  // A deletion request (admin API, or the citizen in the chat) also deletes the chat's queue jobs.
+  const forgetDeps = {
+    redis,
+    keys,
+    sessions,
+    tickets,
+    now: () => new Date(),
+    removeJobs: (jobs: ChatJobs) =>
+      removeJobsByQueue({ tickets: queues.tickets, notifications: queues.notifications }, jobs),
+  };
   const chain = new InboundChain({
     catalog: () => catalog,
     sessions,
@@ -316,7 +327,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     messagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
     followUp: createReporterFollowUp(service, tickets),
     // The citizen's own deletion request runs the operator's use case (admin API, CLI).
-    forget: (address) => forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address),
+    forget: (address) => forgetChat(forgetDeps, address),
     onTurn: metrics.observeTurn,
   });
 
@@ -419,8 +430,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           apiKeys,
           adminToken: config.ADMIN_TOKEN,
           knownAgency: (id) => flows.routing.agencies.some((a) => a.id === id),
-          forgetChat: (address) =>
-            forgetChat({ redis, keys, sessions, tickets, now: () => new Date() }, address),
+          forgetChat: (address) => forgetChat(forgetDeps, address),
         }),
         // The agency inbox page lives with the API it calls, so an api-only process serves it too.
         inboxRoutes({ routing: () => flows.routing, timeZone: config.TIMEZONE }),

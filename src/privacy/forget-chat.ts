@@ -1,3 +1,5 @@
+import { notificationJobId, ticketJobId } from '../queue/queues.ts';
+import type { JobsRemoved } from '../queue/remove-jobs.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -68,6 +70,16 @@ export interface ForgetSummary {
   otherKeysDeleted: number;
   /** Tickets whose reporter address was erased now; the cases themselves stay. */
   ticketsErased: string[];
+  /** Queue jobs of those tickets deleted: their ticket job and every notice to the reporter, sent or not. */
+  jobsDeleted: number;
+  /** Such jobs a worker was still running after a few seconds' wait: left (BullMQ removes them after a week). */
+  jobsInProgress: number;
+}
+
+/** The queue jobs that carry a chat's address, by queue: what `removeJobs` is asked to delete. */
+export interface ChatJobs {
+  tickets: string[];
+  notifications: string[];
 }
 
 export interface ForgetChatDeps {
@@ -76,6 +88,11 @@ export interface ForgetChatDeps {
   sessions: SessionStore;
   tickets: TicketStore;
   now: () => Date;
+  /**
+   * Deletes queue jobs by id. Jobs keep the address in their payload (kept a week once done, for
+   * ever once failed), and a notice still waiting would reach the chat after its data was deleted.
+   */
+  removeJobs?: (jobs: ChatJobs) => Promise<JobsRemoved>;
   /** Tickets read per round trip while scanning the all-tickets index. */
   batchSize?: number;
 }
@@ -84,8 +101,10 @@ export interface ForgetChatDeps {
  * Carries out a reporter's request to delete their data (UU PDP No. 27/2022): the conversation and
  * every key kept for the chat are deleted, and each ticket reported from it keeps its case (title,
  * body, category, history) but loses the chat address (`chatId` emptied, `reporterErased`), with a
- * `reporter_erased` event by the system (saying neither who asked nor who ran it). No notice is
- * sent to an erased reporter afterwards, and the chat's `status` no longer finds those tickets.
+ * `reporter_erased` event by the system (saying neither who asked nor who ran it). The queue jobs
+ * of those tickets that hold the address (the ticket job, the notices) are deleted too, sent or
+ * waiting. No notice is sent to an erased reporter afterwards, and the chat's `status` no longer
+ * finds those tickets.
  * Running it again for the same chat finds nothing and changes nothing.
  *
  * A report still on its way to becoming a ticket is refused rather than queued here: queuing it
@@ -120,6 +139,7 @@ export async function forgetChat(deps: ForgetChatDeps, address: ChatAddress): Pr
   const otherKeysDeleted = other.length > 0 ? await redis.del(...other) : 0;
 
   const ticketsErased: string[] = [];
+  const jobs: ChatJobs = { tickets: [], notifications: [] };
   const at = deps.now().toISOString();
   for (const trackingId of await ticketsOfChat(deps, address)) {
     const result = await tickets.update(trackingId, (ticket) =>
@@ -135,9 +155,24 @@ export async function forgetChat(deps: ForgetChatDeps, address: ChatAddress): Pr
           }
         : null,
     );
-    if (result?.event) ticketsErased.push(trackingId);
+    if (!result?.event) continue;
+    ticketsErased.push(trackingId);
+    // Job ids follow from the ticket (queues.ts): its submission, and one notice per earlier event.
+    jobs.tickets.push(ticketJobId(result.ticket.submissionId));
+    for (let seq = 1; seq < result.event.seq; seq++)
+      jobs.notifications.push(notificationJobId(trackingId, seq));
   }
-  return { chat, sessionDeleted, transcriptDeleted, otherKeysDeleted, ticketsErased };
+  const removed =
+    deps.removeJobs && ticketsErased.length > 0 ? await deps.removeJobs(jobs) : { removed: 0, busy: 0 };
+  return {
+    chat,
+    sessionDeleted,
+    transcriptDeleted,
+    otherKeysDeleted,
+    ticketsErased,
+    jobsDeleted: removed.removed,
+    jobsInProgress: removed.busy,
+  };
 }
 
 function isReporter(ticket: Ticket, address: ChatAddress): boolean {
@@ -179,7 +214,8 @@ export function describeForget(summary: ForgetSummary): string {
     !summary.sessionDeleted &&
     !summary.transcriptDeleted &&
     summary.otherKeysDeleted === 0 &&
-    summary.ticketsErased.length === 0;
+    summary.ticketsErased.length === 0 &&
+    summary.jobsDeleted === 0;
   if (nothing)
     return `${summary.chat}: nothing left to delete (no conversation, no tickets with this address).`;
   return [
@@ -190,5 +226,11 @@ export function describeForget(summary: ForgetSummary): string {
       : []),
     ...(summary.otherKeysDeleted > 0 ? [`  other chat keys deleted: ${summary.otherKeysDeleted}`] : []),
     `  tickets kept without the reporter's address: ${summary.ticketsErased.length}${summary.ticketsErased.length ? ` (${summary.ticketsErased.join(', ')})` : ''}`,
+    ...(summary.jobsDeleted > 0 ? [`  queue jobs with the address deleted: ${summary.jobsDeleted}`] : []),
+    ...(summary.jobsInProgress > 0
+      ? [
+          `  queue jobs still running, left to finish: ${summary.jobsInProgress} (removed by the queue after a week)`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -86,6 +86,13 @@ export function startWorkers(deps: WorkerDeps): Workers {
       const adapter = deps.channels.get(data.channel);
       // A channel not configured in this process may be configured in another: retry later.
       if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
+      // The reporter asked to delete their data after this notice was queued: not sent, and the
+      // address and text are wiped from the job, which BullMQ keeps for a while once done.
+      if (data.trackingId && !(await deps.service.mayNotifyReporter(data.trackingId))) {
+        await job.updateData({ ...data, chatId: '', messages: [] });
+        log.info({ trackingId: data.trackingId }, 'notice dropped: the reporter’s data was deleted');
+        return { skipped: 'reporter erased' };
+      }
       try {
         const { trackingId, event, status } = data;
         await adapter.send(data.chatId, data.messages, {

@@ -288,6 +288,16 @@ export class TicketService {
   }
 
   /** Records that the reporter's chat cannot be reached any more; recorded once. */
+  /**
+   * Whether a notice queued for this ticket's reporter may still be sent: not once the reporter's
+   * data was deleted (the notice was queued before, or while, the deletion ran). A ticket not found
+   * does not stop it.
+   */
+  async mayNotifyReporter(trackingId: string): Promise<boolean> {
+    const found = await this.deps.store.get(trackingId);
+    return !found?.ticket.reporterErased;
+  }
+
   async recordUnreachable(trackingId: string, reason: string): Promise<void> {
     const at = this.deps.now().toISOString();
     await this.deps.store.update(trackingId, (ticket) =>

@@ -1,6 +1,8 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../../src/engine/engine.ts';
+import { notificationJobId, QUEUE } from '../../src/queue/queues.ts';
 import { Keys } from '../../src/redis/keys.ts';
 import { type ScriptedRedis, withScripts } from '../../src/redis/scripts.ts';
 import { SessionStore } from '../../src/sessions/session-store.ts';
@@ -46,6 +48,19 @@ describe('aduan forget CHANNEL:CHATID', () => {
     const session = { ...newSession(new Date(), 'id'), submitted: [submission.submissionId] };
     await sessions.save(chat, await sessions.load(chat, Date.now()), session);
     await client.xadd(keys.webOutbox(chatId), '*', 'm', JSON.stringify({ text: 'Halo' }), 'at', at);
+    // Each ticket's confirmation, still queued (no worker here): the chat's goes, the other stays.
+    const notices = new Queue(QUEUE.notifications, { connection: client, prefix: keys.bull });
+    for (const t of [ticket, other])
+      await notices.add(
+        'notify',
+        {
+          channel: 'web',
+          chatId: t.reporter.chatId,
+          messages: [{ text: 'Diterima' }],
+          trackingId: t.trackingId,
+        },
+        { jobId: notificationJobId(t.trackingId, 1) },
+      );
 
     const r = await aduan(['forget', chat], { REDIS_URL: redis.url });
     expect(r.stderr).toBe('');
@@ -53,6 +68,10 @@ describe('aduan forget CHANNEL:CHATID', () => {
     expect(r.stdout).toContain('conversation: deleted');
     expect(r.stdout).toContain('web transcript: deleted');
     expect(r.stdout).toContain("tickets kept without the reporter's address: 1 (ADU-FRGT-CL22)");
+    expect(r.stdout).toContain('queue jobs with the address deleted: 1');
+    expect(await notices.getJobState(notificationJobId('ADU-FRGT-CL22', 1))).toBe('unknown');
+    expect(await notices.getJobState(notificationJobId('ADU-FRGT-CL33', 1))).toBe('waiting');
+    await notices.close();
     expect(await client.exists(keys.session(chat), keys.webOutbox(chatId))).toBe(0);
     const kept = (await tickets.get('ADU-FRGT-CL22'))?.ticket;
     expect(kept).toMatchObject({

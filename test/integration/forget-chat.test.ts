@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../../src/engine/engine.ts';
 import { t } from '../../src/engine/messages.ts';
-import { notificationJobId } from '../../src/queue/queues.ts';
+import { notificationJobId, ticketJobId } from '../../src/queue/queues.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { completeReport, WebChatClient } from '../support/web-client.ts';
 
@@ -39,6 +39,12 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
     await app.service.changeStatus(trackingId, 'verified', undefined, { kind: 'coordinator' });
     await expect.poll(() => notificationsOf(trackingId)).toBe(2);
     const before = (await app.tickets.get(trackingId))?.ticket;
+    const ticketJob = ticketJobId(before?.submissionId as string);
+    // The queue keeps the ticket job and both notices (done, kept a week), each with the chat address.
+    expect((await app.queues.tickets.getJob(ticketJob))?.data.reporter.chatId).toBe(citizen.chatId);
+    await expect
+      .poll(() => app.queues.notifications.getJobState(notificationJobId(trackingId, 2)))
+      .toBe('completed');
 
     const res = await forget(chat);
     expect(res.status).toBe(200);
@@ -48,7 +54,12 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
       transcriptDeleted: true,
       otherKeysDeleted: 0,
       ticketsErased: [trackingId],
+      jobsDeleted: 3,
+      jobsInProgress: 0,
     });
+    // The jobs are gone with the address in them.
+    expect(await app.queues.tickets.getJob(ticketJob)).toBe(undefined);
+    expect(await notificationsOf(trackingId)).toBe(0);
     expect(await app.redis.exists(app.keys.session(chat))).toBe(0);
     expect(await app.redis.exists(app.keys.webOutbox(citizen.chatId))).toBe(0);
     expect(await app.redis.zscore(app.keys.idleExpire, chat)).toBeNull();
@@ -77,6 +88,8 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
       transcriptDeleted: false,
       otherKeysDeleted: 0,
       ticketsErased: [],
+      jobsDeleted: 0,
+      jobsInProgress: 0,
     });
     expect((await app.tickets.events(trackingId)).filter((e) => e.type === 'reporter_erased')).toHaveLength(
       1,
@@ -90,7 +103,7 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
     expect(
       await app.queues.notifications.getJob(notificationJobId(trackingId, changed?.event.seq ?? 0)),
     ).toBe(undefined);
-    expect(await notificationsOf(trackingId)).toBe(2);
+    expect(await notificationsOf(trackingId)).toBe(0);
 
     // The agency sees the case without any channel.
     const key = (await app.apiKeys.create(after?.agencyId ?? null)).key;
@@ -152,7 +165,52 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
     expect(
       await app.queues.notifications.getJob(notificationJobId(trackingId, changed?.event.seq ?? 0)),
     ).toBe(undefined);
-    expect(await notificationsOf(trackingId)).toBe(1);
+    // The confirmation's job went with the data, and the later change queued none.
+    expect(await notificationsOf(trackingId)).toBe(0);
+    citizen.close();
+  });
+
+  it('a notice still waiting (a retry) is deleted with the data; one queued afterwards is dropped by the worker, wiped', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    const trackingId = await completeReport(citizen, 'Jembatan retak', 'Retaknya makin lebar setelah hujan.');
+    await expect
+      .poll(() => app.queues.notifications.getJobState(notificationJobId(trackingId, 1)))
+      .toBe('completed');
+    // Event 2 without a notice of its own, then its "notice" waiting for a retry a minute away, as
+    // after a failed send: it holds the address and would reach the chat after the deletion.
+    await app.service.recordDeliveryFailed(trackingId, 'test');
+    const waiting = notificationJobId(trackingId, 2);
+    const notice = {
+      channel: 'web',
+      chatId: citizen.chatId,
+      messages: [{ text: 'Pemberitahuan yang tertunda' }],
+      trackingId,
+    };
+    await app.queues.notifications.add('notify', notice, { jobId: waiting, delay: 60_000 });
+    expect(await app.queues.notifications.getJobState(waiting)).toBe('delayed');
+
+    const res = await forget(`web:${citizen.chatId}`);
+    expect(await res.json()).toMatchObject({
+      ticketsErased: [trackingId],
+      jobsDeleted: 3,
+      jobsInProgress: 0,
+    });
+    expect(await app.queues.notifications.getJobState(waiting)).toBe('unknown');
+
+    // A notice queued from a read made before the deletion (a status change racing it) is not sent.
+    const late = await app.queues.notifications.add(
+      'notify',
+      { ...notice, messages: [{ text: 'Pemberitahuan yang terlambat' }] },
+      { jobId: 'race-after-forget' },
+    );
+    await expect.poll(() => app.queues.notifications.getJobState(late.id as string)).toBe('completed');
+    const done = await app.queues.notifications.getJob(late.id as string);
+    expect(done?.returnvalue).toEqual({ skipped: 'reporter erased' });
+    expect(done?.data).toMatchObject({ chatId: '', messages: [], trackingId });
+    expect(JSON.stringify(done?.data)).not.toContain(citizen.chatId);
+    // Sent messages reach the page before their job completes: none of the two did.
+    expect(citizen.received.some((m) => /Pemberitahuan yang (tertunda|terlambat)/.test(m.text))).toBe(false);
     citizen.close();
   });
 
