@@ -565,4 +565,30 @@ describe('agency inbox page in a browser', () => {
     expect(await pwned(page)).toBeUndefined();
     expect(pageErrors).toEqual([]);
   });
+  it('keeps every form of a coordinator reachable on a 1366×768 laptop without scrolling the case away', {
+    timeout: TEST_MS,
+  }, async () => {
+    await signOut();
+    // The most common office laptop screen; the coordinator has the most forms (four).
+    await page.setViewportSize({ width: 1366, height: 768 });
+    try {
+      await signInAs(coordinatorKey);
+      await row(trackingId).click();
+      await poll(() => page.locator('#t-title').textContent()).toBe(TITLE);
+      const lastButton = page.locator('.actions .action').last().locator('button[type="submit"]');
+      expect(await page.locator('.actions .action').count()).toBeGreaterThanOrEqual(4);
+      await page.locator('.detail').evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await lastButton.evaluate((el) => el.scrollIntoView({ block: 'nearest' }));
+      const box = await lastButton.boundingBox();
+      const viewport = page.viewportSize();
+      expect(box && viewport && box.y >= 0 && box.y + box.height <= viewport.height).toBe(true);
+      // The actions column scrolled on its own: the case stayed where the operator was reading.
+      expect(await page.locator('.detail').evaluate((el) => el.scrollTop)).toBe(0);
+      expect(await page.locator('#t-title').isVisible()).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
 });
