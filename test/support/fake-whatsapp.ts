@@ -97,6 +97,8 @@ export class FakeWhatsApp {
   private counter = 0;
   /** Set to make the next `initialize()` calls throw, as when chromium is missing. */
   failInitialize = 0;
+  /** Set to make the next `initialize()` calls hang: never settle, never emit (a browser stuck at launch). */
+  hangInitialize = 0;
   /** Set to make `sendMessage` never settle (a hung page), to freeze a holder in the middle of a send. */
   stallSends = false;
   /** Set to make the next this many sends (of any client) never settle unless completed by hand. */
@@ -182,6 +184,10 @@ export class FakeClient extends EventEmitter {
     if (this.world.failInitialize > 0) {
       this.world.failInitialize--;
       throw new Error('Failed to launch the browser process!');
+    }
+    if (this.world.hangInitialize > 0) {
+      this.world.hangInitialize--;
+      return new Promise<void>(() => undefined);
     }
     // The library emits from the page, after initialize() has set things up.
     queueMicrotask(() => {

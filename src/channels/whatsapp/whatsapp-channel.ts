@@ -53,6 +53,19 @@ export interface WhatsAppTimings {
    * never answers; puppeteer's own limit is 3 minutes): `WHATSAPP_SEND_TIMEOUT_SECONDS`.
    */
   sendTimeoutMs: number;
+  /**
+   * How long a new client may take to show a QR code, authenticate or become ready: whatsapp-web.js
+   * `initialize()` can hang without a word (its own auth timeout is none). Past it the start counts
+   * as failed and the client is restarted. A QR code on screen ends it: then a human is awaited.
+   */
+  startTimeoutMs: number;
+  /**
+   * Failed starts in a row (no QR code, never ready) after which the holder gives the session up
+   * and releases the lock: another process, on a machine whose browser works, can take over.
+   */
+  handOverAfterFailures: number;
+  /** How long a process that handed the session over leaves the lock to the others (at least 2× `acquireEveryMs`). */
+  handOverCooldownMs: number;
 }
 
 export const DEFAULT_WHATSAPP_TIMINGS: WhatsAppTimings = {
@@ -68,6 +81,9 @@ export const DEFAULT_WHATSAPP_TIMINGS: WhatsAppTimings = {
   backlogMs: 30 * 60_000,
   retryBaseMs: 500,
   sendTimeoutMs: 30_000,
+  startTimeoutMs: 120_000,
+  handOverAfterFailures: 5,
+  handOverCooldownMs: 5 * 60_000,
 };
 
 export interface WhatsAppChannelOptions {
@@ -132,6 +148,10 @@ const GONE = /invalid wid|wid error|no lid for user|not a whatsapp user|not regi
  *   up (closes the browser) as soon as it can no longer be sure it holds the lock.
  * - Disconnects start a new client after an exponential backoff with jitter; `LocalAuth` keeps the
  *   link on disk, so no new QR is needed unless the phone unlinked it.
+ * - A client that cannot come back does not keep the session: a start that shows nothing within
+ *   `startTimeoutMs` is restarted, and after `handOverAfterFailures` failed starts in a row the
+ *   holder releases the lock and stands by for `handOverCooldownMs`, so another process (whose
+ *   browser may work) takes over. A QR code waiting for a scan is never a failure.
  * - Outbound is paced per chat and overall, with jitter, and each send has a time limit
  *   (`sendTimeoutMs`): a stuck page cannot hold the pacer, the relay and with them every chat; a
  *   timed-out send is relayed like any passing failure, and a few in a row restart the client.
@@ -157,6 +177,14 @@ export class WhatsAppChannel implements ChannelAdapter {
   private qrCode: string | null = null;
   private readyAt = 0;
   private reconnects = 0;
+  /** Starts in a row whose client failed before it showed a QR code or became ready. */
+  private failedStarts = 0;
+  /** The current client showed a QR code or became ready: its browser works. */
+  private clientCameUp = false;
+  /** Too many failed starts: the lock loop releases the lock at its next turn (see handOver). */
+  private handOverDue = false;
+  /** After a hand-over, this process does not try to take the lock before this time (epoch ms). */
+  private coolDownUntil = 0;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Per chat, the tail of its messages being handled: one chat's messages stay in order. */
@@ -174,6 +202,13 @@ export class WhatsAppChannel implements ChannelAdapter {
       throw new RangeError('WhatsAppChannel: renewEveryMs must be at most half of lockTtlMs');
     if (!(this.timings.sendTimeoutMs > 0))
       throw new RangeError('WhatsAppChannel: sendTimeoutMs must be more than 0');
+    if (!(this.timings.startTimeoutMs > 0))
+      throw new RangeError('WhatsAppChannel: startTimeoutMs must be more than 0');
+    if (!(Number.isInteger(this.timings.handOverAfterFailures) && this.timings.handOverAfterFailures >= 1))
+      throw new RangeError('WhatsAppChannel: handOverAfterFailures must be a whole number, at least 1');
+    // Shorter, and a standby process trying every acquireEveryMs might not get a turn at the lock.
+    if (!(this.timings.handOverCooldownMs >= 2 * this.timings.acquireEveryMs))
+      throw new RangeError('WhatsAppChannel: handOverCooldownMs must be at least twice acquireEveryMs');
     this.lock = new SessionLock(options.redis, options.keys, { ttlMs: this.timings.lockTtlMs });
     this.pacer = new Pacer({
       perChatMs: this.timings.perChatMs,
@@ -206,6 +241,9 @@ export class WhatsAppChannel implements ChannelAdapter {
   /** Starts competing for the session; returns at once (linking may wait for a QR scan). */
   start(): void {
     this.stopped = false;
+    // An explicit start competes at once, whatever a hand-over before a stop() said.
+    this.handOverDue = false;
+    this.coolDownUntil = 0;
     this.after(0, () => this.lockLoop());
     this.after(this.timings.relayEveryMs, () => this.relayLoop());
   }
@@ -328,7 +366,7 @@ export class WhatsAppChannel implements ChannelAdapter {
       'whatsapp sends keep timing out: the page seems stuck; restarting the client',
     );
     this.stuckSends = 0;
-    this.restartClient('sends timed out');
+    this.restartClient('sends timed out', 'failure');
   }
 
   /**
@@ -469,12 +507,16 @@ export class WhatsAppChannel implements ChannelAdapter {
   private async lockLoop(): Promise<void> {
     try {
       if (this.lock.fence === 0) {
-        if (await this.lock.acquire()) {
+        // After a hand-over, the lock is left to the others for a while.
+        if (Date.now() >= this.coolDownUntil && (await this.lock.acquire())) {
           this.log.info({ fence: this.lock.fence }, 'whatsapp session lock taken; starting the client');
           this.reconnects = 0;
+          this.failedStarts = 0;
           // Not awaited: starting a browser takes a while, and renewing the lock must not wait for it.
           void this.startClient();
         }
+      } else if (this.handOverDue) {
+        await this.releaseForHandOver();
       } else if (!(await this.lock.renew())) {
         this.log.warn('whatsapp session lock lost to another process; closing the client');
         await this.standBy();
@@ -498,6 +540,30 @@ export class WhatsAppChannel implements ChannelAdapter {
     this.setState('standby');
   }
 
+  /**
+   * Gives the session up after too many failed starts in a row (restartClient dropped the client
+   * and starts no new one): the lock loop releases the lock at its next turn, within
+   * `renewEveryMs`. There, not here, so a renewal or a logout check in flight cannot run after the
+   * release.
+   */
+  private handOver(reason: string): void {
+    const { handOverCooldownMs } = this.timings;
+    this.log.warn(
+      { reason, failedStarts: this.failedStarts, coolDownMs: handOverCooldownMs },
+      'whatsapp client keeps failing to start; releasing the session lock so another process can take over',
+    );
+    this.setState('standby');
+    this.handOverDue = true;
+  }
+
+  private async releaseForHandOver(): Promise<void> {
+    this.handOverDue = false;
+    // Before the release, which may throw (Redis unreachable: the lock then runs out by itself).
+    this.coolDownUntil = Date.now() + this.timings.handOverCooldownMs;
+    await this.lock.release();
+    this.log.info('whatsapp session lock released; standing by');
+  }
+
   /** `aduan whatsapp logout` leaves a request; the holder logs out, then shows a new QR. */
   private async checkLogoutRequest(): Promise<void> {
     const { redis, keys } = this.options;
@@ -511,7 +577,7 @@ export class WhatsAppChannel implements ChannelAdapter {
         .catch((err: Error) => this.log.warn({ error: err.message }, 'whatsapp logout failed'));
     await redis.hset(keys.whatsappStatus, 'loggedOut', request);
     this.reconnects = 0;
-    this.restartClient('logout');
+    this.restartClient('logout', 'logout');
   }
 
   // ─── the client ──────────────────────────────────────────────────────────────────────────
@@ -521,6 +587,7 @@ export class WhatsAppChannel implements ChannelAdapter {
     const generation = ++this.generation;
     const mine = () => generation === this.generation && !this.stopped;
     this.stuckSends = 0;
+    this.clientCameUp = false;
     const { Client, LocalAuth } = this.options.library;
     this.setState('starting');
     const client = new Client({
@@ -534,9 +601,12 @@ export class WhatsAppChannel implements ChannelAdapter {
       webVersionCache: { type: 'local', path: `${this.options.dataPath}/web-cache` },
     });
     this.client = client;
+    this.watchStart(mine);
     client.on('qr', (qr) => {
       if (!mine()) return;
       this.qrCode = qr;
+      // The browser works; what is missing is a human with the phone, however long that takes.
+      this.cameUp();
       this.setState('qr');
       (this.options.onQr ?? (() => undefined))(qr);
     });
@@ -548,12 +618,13 @@ export class WhatsAppChannel implements ChannelAdapter {
     client.on('auth_failure', () => {
       if (!mine()) return;
       this.log.warn('whatsapp authentication failed; starting again');
-      this.restartClient('auth_failure');
+      this.restartClient('auth_failure', 'failure');
     });
     client.on('ready', () => {
       if (!mine()) return;
       this.readyAt = Date.now();
       this.reconnects = 0;
+      this.cameUp();
       this.setState('ready');
       this.log.info('whatsapp ready');
     });
@@ -564,7 +635,8 @@ export class WhatsAppChannel implements ChannelAdapter {
       if (!mine()) return;
       this.log.warn({ reason }, 'whatsapp disconnected');
       if (reason === 'LOGOUT') this.reconnects = 0;
-      this.restartClient(String(reason));
+      // Unlinked from the phone: the next client shows a QR code; nothing failed.
+      this.restartClient(String(reason), reason === 'LOGOUT' ? 'logout' : 'failure');
     });
     client.on('message', (message) => {
       if (mine()) this.receive(message);
@@ -574,21 +646,53 @@ export class WhatsAppChannel implements ChannelAdapter {
     } catch (err) {
       if (!mine()) return;
       this.log.error({ error: (err as Error).message }, 'whatsapp client failed to start');
-      this.restartClient('initialize failed');
+      this.restartClient('initialize failed', 'failure');
     }
   }
 
-  /** Gives the current client up and starts a new one after a backoff with jitter. */
-  private restartClient(reason: string): void {
+  /**
+   * A start that shows nothing (no QR code, no authentication, not ready) within `startTimeoutMs`
+   * has hung: restarted, and counted as a failed start. Still `starting` means none of them came.
+   */
+  private watchStart(mine: () => boolean): void {
+    const { startTimeoutMs } = this.timings;
+    this.after(startTimeoutMs, async () => {
+      if (!mine() || this.current !== 'starting') return;
+      this.log.warn({ timeoutMs: startTimeoutMs }, 'whatsapp client did not start in time; starting again');
+      this.restartClient('start timed out', 'failure');
+    });
+  }
+
+  private cameUp(): void {
+    this.clientCameUp = true;
+    this.failedStarts = 0;
+  }
+
+  /**
+   * Gives the current client up and starts a new one after a backoff with jitter. A failure of a
+   * client that never showed a QR code nor became ready is a failed start; after
+   * `handOverAfterFailures` of them in a row the session is handed over instead (see handOver).
+   */
+  private restartClient(reason: string, cause: 'failure' | 'logout'): void {
+    const failedStart = cause === 'failure' && !this.clientCameUp;
     void this.dropClient();
     if (this.stopped) return;
+    if (failedStart && ++this.failedStarts >= this.timings.handOverAfterFailures) {
+      this.handOver(reason);
+      return;
+    }
     this.setState('reconnecting');
     const { reconnectBaseMs, reconnectMaxMs } = this.timings;
     const delay = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** this.reconnects);
     const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
     this.reconnects++;
     this.log.info({ reason, inMs: wait, attempt: this.reconnects }, 'whatsapp reconnecting');
-    this.after(wait, () => this.startClient());
+    // dropClient() moved the generation on; a later drop (a hand-over, the lock lost, another
+    // restart) moves it again, and this start is off: one client at a time.
+    const generation = this.generation;
+    this.after(wait, async () => {
+      if (generation === this.generation) await this.startClient();
+    });
   }
 
   private async dropClient(): Promise<void> {
