@@ -273,6 +273,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         gone
           ? service.recordUnreachable(trackingId, reason)
           : service.recordDeliveryFailed(trackingId, reason),
+      mayNotify: (trackingId) => service.mayNotifyReporter(trackingId),
       logger: log.child({ channel: 'whatsapp' }),
       ...options.whatsapp?.cloud,
     });

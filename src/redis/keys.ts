@@ -147,10 +147,19 @@ export class Keys {
   }
   /**
    * WhatsApp Cloud API: notifications that went out as a template because the window was closed
-   * (list of JSON, oldest first); their full text is sent when the reporter writes again.
+   * (list of JSON `{ trackingId, messages }`, oldest first); their full text is sent when the
+   * reporter writes again.
    */
   whatsappCloudHeld(chatId: string): string {
     return `${this.prefix}:whatsapp:cloud:held:${chatId}`;
+  }
+  /**
+   * WhatsApp Cloud API: the message ids of a chat's `whatsappCloudMessage` records (sorted set,
+   * scored by when each record expires, epoch ms), kept as long as the newest of them: a deletion
+   * request finds the records, which are keyed by message id, through it.
+   */
+  whatsappCloudChatMessages(chatId: string): string {
+    return `${this.prefix}:whatsapp:cloud:chat-messages:${chatId}`;
   }
 
   /**

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WHATSAPP_CLOUD_WEBHOOK_PATH } from '../../src/channels/whatsapp-cloud/cloud-channel.ts';
+import { CloudState } from '../../src/channels/whatsapp-cloud/cloud-state.ts';
 import { cleanup, type TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import {
   type GraphEmulator,
   MetaWebhook,
+  type SentMessage,
   startGraphEmulator,
   visibleText,
 } from '../support/graph-emulator.ts';
@@ -105,5 +107,94 @@ describe('WhatsApp Cloud API errors on notifications', () => {
       .toBe(true);
     const failed = (await app.tickets.events(trackingId)).find((e) => e.type === 'delivery_failed');
     expect(failed?.note).toMatch(/131026/);
+  });
+
+  /** What a deletion request does to the reporter's tickets (`forgetChat`), without deleting the chat's keys. */
+  async function eraseReporter(trackingId: string) {
+    const at = new Date().toISOString();
+    await app.tickets.update(trackingId, (ticket) => ({
+      ticket: {
+        ...ticket,
+        reporter: { ...ticket.reporter, chatId: '' },
+        reporterErased: true,
+        updatedAt: at,
+      },
+      event: { at, actor: { kind: 'system' }, type: 'reporter_erased' },
+    }));
+  }
+  const reEngagement = { code: 131047, title: 'Re-engagement message' };
+
+  describe('a failed status asking for the template (131047) on a notification sent as text', () => {
+    /** A ticket confirmed as text inside the window; the notice's message id. */
+    async function confirmedAsText(to: string) {
+      const trackingId = await ticketFor(to, { wrote: true });
+      await expect.poll(() => confirmations(to, trackingId).length, { timeout: 20_000 }).toBe(1);
+      const notice = confirmations(to, trackingId)[0] as SentMessage;
+      expect(notice.type).toBe('text');
+      expect(await app.redis.hget(app.keys.whatsappCloudMessage(notice.id), 'chatId')).toBe(to);
+      return { trackingId, notice };
+    }
+
+    it('sends the template instead', async () => {
+      const to = '6281300000005';
+      const { trackingId, notice } = await confirmedAsText(to);
+      const before = graph.sentTo(to).length;
+      expect((await meta.post(meta.status(notice.id, to, 'failed', reEngagement))).status).toBe(200);
+      expect(graph.sentTo(to)).toHaveLength(before + 1);
+      const template = graph.sentTo(to)[before] as SentMessage;
+      expect(template.type).toBe('template');
+      expect(template.body.template).toMatchObject({
+        components: [{ parameters: [{ text: trackingId }, { text: 'Diterima (belum terverifikasi)' }] }],
+      });
+      // Both records are listed under the chat, for a deletion request.
+      expect(await new CloudState(app.redis, app.keys).keysOfChat(to)).toEqual(
+        expect.arrayContaining([
+          app.keys.whatsappCloudMessage(notice.id),
+          app.keys.whatsappCloudMessage(template.id),
+        ]),
+      );
+    });
+
+    it('sends nothing once the reporter had their data deleted, and deletes the record that holds the number', async () => {
+      const to = '6281300000006';
+      const { trackingId, notice } = await confirmedAsText(to);
+      await eraseReporter(trackingId);
+      const before = graph.sentTo(to).length;
+      expect((await meta.post(meta.status(notice.id, to, 'failed', reEngagement))).status).toBe(200);
+      expect(graph.sentTo(to)).toHaveLength(before);
+      expect(await app.redis.exists(app.keys.whatsappCloudMessage(notice.id))).toBe(0);
+      expect(await app.redis.zrange(app.keys.whatsappCloudChatMessages(to), '0', '-1')).toEqual([]);
+      // Not a delivery failure either: nothing was tried.
+      expect((await app.tickets.events(trackingId)).map((e) => e.type)).not.toContain('delivery_failed');
+    });
+  });
+
+  it('drops a held notice whose reporter had their data deleted when the number writes again', async () => {
+    const to = '6281300000007';
+    // Never wrote: the confirmation goes as the template, its full text is held.
+    const trackingId = await ticketFor(to, { wrote: false });
+    await expect.poll(() => graph.sentTo(to).length, { timeout: 20_000 }).toBe(1);
+    expect(graph.sentTo(to)[0]?.type).toBe('template');
+    expect(await app.redis.llen(app.keys.whatsappCloudHeld(to))).toBe(1);
+    await eraseReporter(trackingId);
+    const before = graph.sentTo(to).length;
+    expect((await meta.post(meta.message(to, { type: 'text', text: { body: 'halo' } }).body)).status).toBe(
+      200,
+    );
+    const after = graph.sentTo(to).slice(before);
+    // The answer to "halo" only, nothing about the ticket.
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.map(visibleText).join('\n')).not.toContain(trackingId);
+    expect(await app.redis.exists(app.keys.whatsappCloudHeld(to))).toBe(0);
+  });
+
+  it('delivers a held notice of a reporter not erased when the number writes again, before the answer', async () => {
+    const to = '6281300000008';
+    const trackingId = await ticketFor(to, { wrote: false });
+    await expect.poll(() => graph.sentTo(to).length, { timeout: 20_000 }).toBe(1);
+    expect((await meta.post(meta.message(to, { type: 'text', text: { body: 'halo' } }).body)).status).toBe(
+      200,
+    );
+    expect(visibleText(graph.sentTo(to)[1] as SentMessage)).toContain(trackingId);
   });
 });

@@ -9,7 +9,7 @@ import { rejectedReply, unsupportedReply, WHATSAPP_REPLIES } from '../whatsapp/w
 import { type CloudEvent, notificationToEvents } from './cloud-inbound.ts';
 import { type CloudMessage, renderForCloud, templateMessage } from './cloud-outbound.ts';
 import { handshakeChallenge, verifyMetaSignature } from './cloud-signature.ts';
-import type { CloudState, SentNotice } from './cloud-state.ts';
+import type { CloudState, HeldNotice, SentNotice } from './cloud-state.ts';
 import { type GraphClient, MediaTooLargeError } from './graph-client.ts';
 import { GraphError, graphErrorAction } from './graph-errors.ts';
 
@@ -37,6 +37,12 @@ export interface WhatsAppCloudChannelOptions {
   attachments: AttachmentStore;
   /** Records on the ticket that a notification failed; `reporterGone` when the number cannot receive at all. */
   onDeliveryFailed: (trackingId: string, reason: string, reporterGone: boolean) => Promise<void>;
+  /**
+   * Whether a ticket's reporter may still be notified (false once their data was deleted). Asked
+   * before what the channel sends about a ticket on its own: the template after a failed status,
+   * and held notices.
+   */
+  mayNotify: (trackingId: string) => Promise<boolean>;
   logger: Logger;
   /** The clock of the 24-hour window (epoch ms); tests move it. */
   now?: () => number;
@@ -65,6 +71,8 @@ function recipient(chatId: string): string | null {
  *   reporter writes again. Errors map through `graphErrorAction`.
  * - Statuses (sent, delivered, read, failed) are recorded on the notification they belong to; a
  *   failed one is recorded on the ticket.
+ * - Nothing the channel sends about a ticket on its own (a template after a failed status, held
+ *   notices) reaches a reporter whose data was deleted (`mayNotify`).
  */
 export class WhatsAppCloudChannel implements ChannelAdapter {
   readonly name = 'whatsapp';
@@ -223,9 +231,21 @@ export class WhatsAppCloudChannel implements ChannelAdapter {
     );
     if (action === 'template' && !notice.template) {
       const context = { trackingId: notice.trackingId, event: notice.event, status: notice.ticketStatus };
-      await this.sendTemplate(notice.chatId, [], context).catch((err: Error) =>
-        this.options.onDeliveryFailed(notice.trackingId, `whatsapp: ${err.message}`, false),
-      );
+      try {
+        // The reporter may have had their data deleted since it was sent: nothing more goes to the
+        // number, and the record that still holds it goes too.
+        if (!(await this.options.mayNotify(notice.trackingId))) {
+          await this.options.state.forgetMessage(event.messageId, notice.chatId);
+          this.log.info(
+            { trackingId: notice.trackingId },
+            'whatsapp cloud template not sent: reporter erased',
+          );
+          return;
+        }
+        await this.sendTemplate(notice.chatId, [], context);
+      } catch (err) {
+        await this.options.onDeliveryFailed(notice.trackingId, `whatsapp: ${(err as Error).message}`, false);
+      }
       return;
     }
     await this.options.onDeliveryFailed(
@@ -258,22 +278,44 @@ export class WhatsAppCloudChannel implements ChannelAdapter {
       throw this.classify(err, action === 'template' ? 'failed' : action, `template ${template.name}`);
     }
     await this.remember(id, to, notice, true);
-    if (messages.length > 0) await this.options.state.hold(to, messages);
+    if (messages.length > 0)
+      await this.options.state.hold(to, { trackingId: notice.trackingId, messages: [...messages] });
   }
 
-  /** Sends what waited for the reporter's next message, before the answer to it. */
+  /**
+   * Sends what waited for the reporter's next message, before the answer to it; a notice whose
+   * reporter had their data deleted meanwhile is dropped.
+   */
   private async deliverHeld(chatId: string): Promise<void> {
     const held = await this.options.state.takeHeld(chatId);
     if (held.length === 0) return;
+    let pending = held;
     try {
-      await this.send(chatId, held.flat());
+      pending = await this.stillNotifiable(held);
+      if (pending.length > 0)
+        await this.send(
+          chatId,
+          pending.flatMap((notice) => notice.messages),
+        );
     } catch (err) {
       this.log.warn(
         { chat: hashId(`whatsapp:${chatId}`), error: (err as Error).message },
         'whatsapp cloud held notifications not sent; kept',
       );
-      for (const messages of held) await this.options.state.hold(chatId, messages);
+      for (const notice of pending) await this.options.state.hold(chatId, notice);
     }
+  }
+
+  /** The held notices whose reporter may still be notified (one held before notices named their ticket is). */
+  private async stillNotifiable(held: readonly HeldNotice[]): Promise<HeldNotice[]> {
+    const allowed = new Map<string, boolean>();
+    for (const { trackingId } of held)
+      if (trackingId !== null && !allowed.has(trackingId))
+        allowed.set(trackingId, await this.options.mayNotify(trackingId));
+    const dropped = [...allowed].filter(([, ok]) => !ok).map(([trackingId]) => trackingId);
+    if (dropped.length > 0)
+      this.log.info({ trackingIds: dropped }, 'whatsapp cloud held notifications dropped: reporter erased');
+    return held.filter(({ trackingId }) => trackingId === null || allowed.get(trackingId));
   }
 
   private async reply(chatId: string, text: string): Promise<void> {

@@ -7,6 +7,8 @@ import type { CloudDeliveryStatus } from './cloud-inbound.ts';
 export const WINDOW_MS = 24 * 3_600_000;
 /** How long a sent notification's record, and a held message, are kept. */
 const KEEP_SECONDS = 30 * 24 * 3600;
+/** A chat's index drops a message id this long after its record expired (slack for clocks that differ). */
+const INDEX_SLACK_MS = 24 * 3_600_000;
 /** Held notifications per chat; a reporter away for months does not pile up a backlog. */
 const MAX_HELD = 20;
 
@@ -22,10 +24,17 @@ export interface SentNotice {
   template: boolean;
 }
 
+/** A notification's full messages, held while the window was closed. */
+export interface HeldNotice {
+  /** Its ticket; null for one held before notices carried it. */
+  trackingId: string | null;
+  messages: Outbound[];
+}
+
 /**
  * The Cloud API transport's small state in Redis, shared by every process (any process may send or
  * receive): each chat's last message time (the 24-hour window), the notifications sent with their
- * delivery statuses, and notifications held back while the window was closed.
+ * delivery statuses (listed per chat), and notifications held back while the window was closed.
  */
 export class CloudState {
   constructor(
@@ -52,14 +61,50 @@ export class CloudState {
     return Number.isFinite(last) && last > 0 && nowMs < last + WINDOW_MS - marginMs;
   }
 
-  /** Remembers what a sent message was about, so its statuses can be recorded on the notification. */
+  /**
+   * Remembers what a sent message was about, so its statuses can be recorded on the notification,
+   * and lists it under its chat: the record holds the phone number, and a deletion request finds it
+   * only through the chat (`keysOfChat`).
+   */
   async remember(messageId: string, notice: SentNotice): Promise<void> {
     const key = this.keys.whatsappCloudMessage(messageId);
+    const index = this.keys.whatsappCloudChatMessages(notice.chatId);
+    const expiresAt = Date.now() + KEEP_SECONDS * 1000;
     await this.redis
       .multi()
       .hset(key, { ...notice, template: notice.template ? '1' : '0' })
       .expire(key, KEEP_SECONDS)
+      .zadd(index, expiresAt, messageId)
+      // Ids whose records are long gone leave the index, so a busy chat's index does not grow for ever.
+      .zremrangebyscore(index, '-inf', String(Date.now() - INDEX_SLACK_MS))
+      .expire(index, KEEP_SECONDS)
       .exec();
+  }
+
+  /** Deletes a sent message's record (its reporter's data was deleted meanwhile) and its index entry. */
+  async forgetMessage(messageId: string, chatId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.whatsappCloudMessage(messageId))
+      .zrem(this.keys.whatsappCloudChatMessages(chatId), messageId)
+      .exec();
+  }
+
+  /**
+   * Every key this transport keeps for a chat: its window, its held notices, the index of its sent
+   * messages and each message record listed there (some may have expired already). For a deletion
+   * request, which deletes them; a `6281…@c.us` id (the web transport's) names the same number.
+   */
+  async keysOfChat(chatId: string): Promise<string[]> {
+    const chat = chatId.replace(/@c\.us$/, '');
+    const index = this.keys.whatsappCloudChatMessages(chat);
+    const ids = await this.redis.zrange(index, '0', '-1');
+    return [
+      this.keys.whatsappCloudWindow(chat),
+      this.keys.whatsappCloudHeld(chat),
+      index,
+      ...ids.map((id) => this.keys.whatsappCloudMessage(id)),
+    ];
   }
 
   /**
@@ -102,24 +147,31 @@ export class CloudState {
     return this.redis.hgetall(this.keys.whatsappCloudMessage(messageId));
   }
 
-  /** Keeps a notification's full messages until the reporter writes again (the window reopens). */
-  async hold(chatId: string, messages: readonly Outbound[]): Promise<void> {
+  /**
+   * Keeps a notification's full messages until the reporter writes again (the window reopens), with
+   * its ticket: by then the reporter may have had their data deleted.
+   */
+  async hold(chatId: string, notice: HeldNotice): Promise<void> {
     const key = this.keys.whatsappCloudHeld(chatId);
     await this.redis
       .multi()
-      .rpush(key, JSON.stringify(messages))
+      .rpush(key, JSON.stringify(notice))
       .ltrim(key, -MAX_HELD, -1)
       .expire(key, KEEP_SECONDS)
       .exec();
   }
 
   /** Takes every held notification of the chat, oldest first. */
-  async takeHeld(chatId: string): Promise<Outbound[][]> {
+  async takeHeld(chatId: string): Promise<HeldNotice[]> {
     const key = this.keys.whatsappCloudHeld(chatId);
     const [[, items]] = (await this.redis.multi().lrange(key, 0, -1).del(key).exec()) as [
       [null, string[]],
       unknown,
     ];
-    return items.map((raw) => JSON.parse(raw) as Outbound[]);
+    return items.map((raw) => {
+      const held = JSON.parse(raw) as HeldNotice | Outbound[];
+      // Held before notices carried their ticket: a bare list of messages.
+      return Array.isArray(held) ? { trackingId: null, messages: held } : held;
+    });
   }
 }
