@@ -403,7 +403,11 @@ export class InboundChain {
         if (err instanceof ReportInFlightError) {
           answer = 'forgetInFlight';
           log().info("citizen's deletion request refused: a report has no ticket yet");
-        } else log().error({ err }, "citizen's deletion request failed");
+        } else
+          log().error(
+            { error: { name: (err as Error).name, message: (err as Error).message } },
+            "citizen's deletion request failed",
+          );
       }
     } else log().error("citizen's deletion request: no deletion configured");
     await this.send(channel, chatId, [{ text: t(lang, answer) }]);

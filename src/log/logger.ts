@@ -32,9 +32,20 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         ],
         censor: '[redacted]',
       },
+      serializers: { err: errorWithoutCommand },
     },
     destination ?? process.stdout,
   );
+}
+
+/**
+ * pino's error serializer without the fields that repeat what was sent to Redis: an ioredis error
+ * carries its `command` (name and arguments), and the arguments are keys such as
+ * `aduan:session:whatsapp:<phone number>@c.us` and values such as a citizen's message.
+ */
+function errorWithoutCommand(err: Error): object {
+  const { command: _command, args: _args, ...rest } = pino.stdSerializers.err(err) as Record<string, unknown>;
+  return rest;
 }
 
 /**
