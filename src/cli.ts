@@ -8,7 +8,7 @@ import { logoutWhatsApp } from './channels/whatsapp/whatsapp-logout.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { loadFlowSet, validateFlowSet } from './flows/loader.ts';
 import { createLogger, type Logger } from './log/logger.ts';
-import { ROLES, type Role, startAduan } from './main.ts';
+import { forgetChatDeps, ROLES, type Role, startAduan } from './main.ts';
 import {
   ChatAddressError,
   describeForget,
@@ -17,7 +17,6 @@ import {
   ReportInFlightError,
 } from './privacy/forget-chat.ts';
 import { QUEUE } from './queue/queues.ts';
-import { removeJobsByQueue } from './queue/remove-jobs.ts';
 import { EmbeddedRedisError, readEmbeddedRedisUrl, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
 import { withScripts } from './redis/scripts.ts';
@@ -261,15 +260,13 @@ async function forget(args: string[]): Promise<number> {
     const notificationQueue = new Queue(QUEUE.notifications, { connection: client, prefix: keys.bull });
     try {
       const summary = await forgetChat(
-        {
+        forgetChatDeps({
           redis,
           keys,
           sessions,
           tickets,
-          now: () => new Date(),
-          removeJobs: (jobs) =>
-            removeJobsByQueue({ tickets: ticketQueue, notifications: notificationQueue }, jobs),
-        },
+          queues: { tickets: ticketQueue, notifications: notificationQueue },
+        }),
         address,
       );
       console.log(describeForget(summary));

@@ -14,6 +14,7 @@ import { loadWhatsAppLibrary, type WhatsAppLibrary } from './channels/whatsapp/w
 import { printQrInTerminal } from './channels/whatsapp/whatsapp-qr.ts';
 import type { WhatsAppCloudChannel } from './channels/whatsapp-cloud/cloud-channel.ts';
 import { createWhatsAppCloudChannel } from './channels/whatsapp-cloud/cloud-setup.ts';
+import { CloudState } from './channels/whatsapp-cloud/cloud-state.ts';
 import type { Config } from './config/config.ts';
 import type { FlowCatalog } from './engine/engine.ts';
 import { watchFlows } from './flows/flow-watcher.ts';
@@ -31,9 +32,9 @@ import { type Logger, setLogHashKey } from './log/logger.ts';
 import { countNotificationFailure, createMetrics } from './observability/metrics.ts';
 import { Open311Query } from './open311/open311-query.ts';
 import { open311Routes } from './open311/open311-routes.ts';
-import { type ChatJobs, forgetChat } from './privacy/forget-chat.ts';
+import { type ForgetChatDeps, forgetChat } from './privacy/forget-chat.ts';
 import { openQueues, QUEUE, type Queues, ticketJobId } from './queue/queues.ts';
-import { removeJobsByQueue } from './queue/remove-jobs.ts';
+import { chatJobsIn } from './queue/remove-chat-jobs.ts';
 import { startWorkers, type Workers } from './queue/workers.ts';
 import { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded.ts';
 import { Keys } from './redis/keys.ts';
@@ -125,6 +126,30 @@ export async function resolveRedis(
 }
 
 /**
+ * What a deletion request (UU PDP) works with: the chat's conversation and keys, its tickets, the
+ * queue jobs that carry its address, and the WhatsApp Cloud records kept per number. Shared by the
+ * service (admin API, the citizen's own request) and `aduan forget`.
+ */
+export function forgetChatDeps(parts: {
+  redis: ScriptedRedis;
+  keys: Keys;
+  sessions: SessionStore;
+  tickets: TicketStore;
+  queues: Pick<Queues, 'tickets' | 'notifications'>;
+}): ForgetChatDeps {
+  const cloud = new CloudState(parts.redis, parts.keys);
+  return {
+    redis: parts.redis,
+    keys: parts.keys,
+    sessions: parts.sessions,
+    tickets: parts.tickets,
+    now: () => new Date(),
+    jobs: chatJobsIn(parts.queues),
+    channelKeys: async (address) => (address.channel === 'whatsapp' ? cloud.keysOfChat(address.chatId) : []),
+  };
+}
+
+/**
  * The composition root: the only place where parts are wired together. Starts what `role` needs and
  * returns a handle whose `stop()` shuts down in order — stop taking messages, finish running jobs,
  * close Redis, stop the embedded redis-server.
@@ -202,7 +227,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     randomBytes: (n) => randomBytes(n),
     resolveAttachments: createAttachmentResolver(attachments, mediaFetchers),
     now: () => new Date(),
-    onRatingAsked: (ticket) => rememberRatingAsked(sessions, ticket),
+    onRatingAsked: (ticket) =>
+      rememberRatingAsked(sessions, ticket, () => service.mayNotifyReporter(ticket.trackingId)),
     enqueueNotification: async (job, jobId) => {
       await queues.notifications.add('notify', job, { jobId });
     },
@@ -299,16 +325,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     });
     channels.register(whatsapp);
   }
-  // A deletion request (admin API, or the citizen in the chat) also deletes the chat's queue jobs.
-  const forgetDeps = {
-    redis,
-    keys,
-    sessions,
-    tickets,
-    now: () => new Date(),
-    removeJobs: (jobs: ChatJobs) =>
-      removeJobsByQueue({ tickets: queues.tickets, notifications: queues.notifications }, jobs),
-  };
+  // A deletion request (admin API, or the citizen in the chat).
+  const forgetDeps = forgetChatDeps({ redis, keys, sessions, tickets, queues });
   const chain = new InboundChain({
     catalog: () => catalog,
     sessions,

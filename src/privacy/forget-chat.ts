@@ -1,4 +1,5 @@
 import { notificationJobId, ticketJobId } from '../queue/queues.ts';
+import type { ChatJobIds } from '../queue/remove-chat-jobs.ts';
 import type { JobsRemoved } from '../queue/remove-jobs.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
@@ -66,20 +67,22 @@ export interface ForgetSummary {
   sessionDeleted: boolean;
   /** The web chat's transcript stream was there and is deleted (web only). */
   transcriptDeleted: boolean;
-  /** Other per-chat keys deleted (Telegram group notice, WhatsApp Cloud window and held notices). */
+  /**
+   * Other per-chat data deleted: the Telegram group notice, the WhatsApp Cloud window, held notices
+   * and delivery records, messages parked in the WhatsApp relay.
+   */
   otherKeysDeleted: number;
   /** Tickets whose reporter address was erased now; the cases themselves stay. */
   ticketsErased: string[];
-  /** Queue jobs of those tickets deleted: their ticket job and every notice to the reporter, sent or not. */
+  /**
+   * Reports of the chat that never became tickets (their ticket job failed for good and waits for an
+   * operator's retry): deleted with the chat, as the citizen asked.
+   */
+  unfiledReportsDeleted: number;
+  /** Queue jobs with the address deleted: the ticket jobs and every notice to the reporter, sent or not. */
   jobsDeleted: number;
-  /** Such jobs a worker was still running after a few seconds' wait: left (BullMQ removes them after a week). */
-  jobsInProgress: number;
-}
-
-/** The queue jobs that carry a chat's address, by queue: what `removeJobs` is asked to delete. */
-export interface ChatJobs {
-  tickets: string[];
-  notifications: string[];
+  /** Such jobs a worker was running after a few seconds' wait: left to finish, address and text wiped. */
+  jobsWiped: number;
 }
 
 export interface ForgetChatDeps {
@@ -89,61 +92,71 @@ export interface ForgetChatDeps {
   tickets: TicketStore;
   now: () => Date;
   /**
-   * Deletes queue jobs by id. Jobs keep the address in their payload (kept a week once done, for
-   * ever once failed), and a notice still waiting would reach the chat after its data was deleted.
+   * The queues. Jobs keep the address in their payload (kept a week once done, for ever once
+   * failed), and a notice still waiting would reach the chat after its data was deleted.
    */
-  removeJobs?: (jobs: ChatJobs) => Promise<JobsRemoved>;
+  jobs?: {
+    /** Whether a submission's ticket job failed for good (no ticket, and none coming unless retried by hand). */
+    ticketJobFailed(submissionId: string): Promise<boolean>;
+    remove(ids: ChatJobIds): Promise<JobsRemoved>;
+  };
+  /** The keys a channel keeps for a chat (WhatsApp Cloud: window, held notices, delivery records). */
+  channelKeys?: (address: ChatAddress) => Promise<string[]>;
   /** Tickets read per round trip while scanning the all-tickets index. */
   batchSize?: number;
 }
+
+/** Checks then deletes are retried this often when a turn saves the chat in between. */
+const MAX_CONFLICTS = 5;
 
 /**
  * Carries out a reporter's request to delete their data (UU PDP No. 27/2022): the conversation and
  * every key kept for the chat are deleted, and each ticket reported from it keeps its case (title,
  * body, category, history) but loses the chat address (`chatId` emptied, `reporterErased`), with a
  * `reporter_erased` event by the system (saying neither who asked nor who ran it). The queue jobs
- * of those tickets that hold the address (the ticket job, the notices) are deleted too, sent or
- * waiting. No notice is sent to an erased reporter afterwards, and the chat's `status` no longer
- * finds those tickets.
+ * that hold the address (the ticket jobs, every notice) are deleted too, sent or waiting, and so
+ * are messages parked for the chat in the WhatsApp relay. No notice is sent to an erased reporter
+ * afterwards, and the chat's `status` no longer finds those tickets. A WhatsApp number may be
+ * written `628…`, `+628…`, `0812…` or `628…@c.us`: every form is looked for.
  * Running it again for the same chat finds nothing and changes nothing.
  *
  * A report still on its way to becoming a ticket is refused rather than queued here: queuing it
  * would not make its ticket exist before the scan (the ticket worker runs later, elsewhere), so the
  * ticket would be created afterwards with the address. Housekeeping queues pending reports within a
- * minute and the worker creates them, so the operator simply runs the request again.
+ * minute and the worker creates them, so the operator simply runs the request again. The check and
+ * the deletion are one versioned step: a turn that saves the chat in between makes it check again.
  * @throws ReportInFlightError
  */
 export async function forgetChat(deps: ForgetChatDeps, address: ChatAddress): Promise<ForgetSummary> {
-  const { redis, keys, sessions, tickets } = deps;
+  const { redis, keys } = deps;
   const chat = `${address.channel}:${address.chatId}`;
+  const forms = addressForms(address);
+  const jobs: ChatJobIds = { tickets: [], notifications: [] };
 
-  const [{ session }, { pending }] = await Promise.all([
-    sessions.load(chat, deps.now().getTime()),
-    sessions.outbox(chat),
-  ]);
-  if (pending.length > 0) throw new ReportInFlightError(chat);
-  for (const submissionId of session?.submitted ?? [])
-    if (!(await tickets.bySubmission(submissionId))) throw new ReportInFlightError(chat);
+  const { sessionDeleted, unfiledReportsDeleted } = await forgetConversations(deps, forms, jobs);
 
-  const sessionDeleted = (await redis.exists(keys.session(chat))) === 1;
-  await sessions.delete(chat);
-
-  const transcriptDeleted =
-    address.channel === 'web' ? (await redis.del(keys.webOutbox(address.chatId))) > 0 : false;
-  const other =
-    address.channel === 'telegram'
-      ? [keys.telegramGroupNoticed(address.chatId)]
-      : address.channel === 'whatsapp'
-        ? [keys.whatsappCloudWindow(address.chatId), keys.whatsappCloudHeld(address.chatId)]
-        : [];
-  const otherKeysDeleted = other.length > 0 ? await redis.del(...other) : 0;
+  let transcriptDeleted = false;
+  let otherKeysDeleted = 0;
+  for (const form of forms) {
+    if (form.channel === 'web') transcriptDeleted ||= (await redis.del(keys.webOutbox(form.chatId))) > 0;
+    const other = [
+      ...(form.channel === 'telegram' ? [keys.telegramGroupNoticed(form.chatId)] : []),
+      ...((await deps.channelKeys?.(form)) ?? []),
+    ];
+    if (other.length > 0) otherKeysDeleted += await redis.del(...other);
+    if (form.channel === 'whatsapp')
+      otherKeysDeleted += await redis.whatsappRelayForget(
+        keys.whatsappRelay,
+        keys.whatsappRelayInflight,
+        form.chatId,
+      );
+  }
 
   const ticketsErased: string[] = [];
-  const jobs: ChatJobs = { tickets: [], notifications: [] };
   const at = deps.now().toISOString();
-  for (const trackingId of await ticketsOfChat(deps, address)) {
-    const result = await tickets.update(trackingId, (ticket) =>
-      isReporter(ticket, address)
+  for (const trackingId of await ticketsOfChat(deps, forms)) {
+    const result = await deps.tickets.update(trackingId, (ticket) =>
+      isReporter(ticket, forms)
         ? {
             ticket: {
               ...ticket,
@@ -162,24 +175,89 @@ export async function forgetChat(deps: ForgetChatDeps, address: ChatAddress): Pr
     for (let seq = 1; seq < result.event.seq; seq++)
       jobs.notifications.push(notificationJobId(trackingId, seq));
   }
-  const removed =
-    deps.removeJobs && ticketsErased.length > 0 ? await deps.removeJobs(jobs) : { removed: 0, busy: 0 };
+  const anyJobs = jobs.tickets.length + jobs.notifications.length > 0;
+  const removed = deps.jobs && anyJobs ? await deps.jobs.remove(jobs) : { removed: 0, scrubbed: 0 };
   return {
     chat,
     sessionDeleted,
     transcriptDeleted,
     otherKeysDeleted,
     ticketsErased,
+    unfiledReportsDeleted,
     jobsDeleted: removed.removed,
-    jobsInProgress: removed.busy,
+    jobsWiped: removed.scrubbed,
   };
 }
 
-function isReporter(ticket: Ticket, address: ChatAddress): boolean {
+/** What a conversation held when it was checked. */
+interface Checked {
+  chat: string;
+  version: number;
+  present: boolean;
+  /** Ticket jobs of its reports that failed for good. */
+  unfiled: string[];
+}
+
+/**
+ * Deletes the conversations of every form of the address unless a report of one of them is still
+ * on its way to a ticket (then nothing is deleted). A report whose ticket job failed for good is
+ * not on its way: its job is added to `jobs` for deletion.
+ * @throws ReportInFlightError
+ */
+async function forgetConversations(
+  deps: ForgetChatDeps,
+  forms: ChatAddress[],
+  jobs: ChatJobIds,
+): Promise<{ sessionDeleted: boolean; unfiledReportsDeleted: number }> {
+  for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+    const checked: Checked[] = [];
+    for (const form of forms) checked.push(await checkConversation(deps, form));
+    let conflict = false;
+    for (const c of checked) conflict ||= !(await deps.sessions.deleteIfUnchanged(c.chat, c.version));
+    // Deleted as checked, or a turn saved one in between (it is checked again, with what it wrote).
+    if (conflict) continue;
+    const unfiled = checked.flatMap((c) => c.unfiled);
+    jobs.tickets.push(...unfiled);
+    return { sessionDeleted: checked.some((c) => c.present), unfiledReportsDeleted: unfiled.length };
+  }
+  // A chat saved five times during a few round trips: the citizen is typing; try again in a moment.
+  throw new ReportInFlightError(`${forms[0]?.channel}:${forms[0]?.chatId}`);
+}
+
+/** @throws ReportInFlightError when a report of the chat is confirmed and has no ticket yet */
+async function checkConversation(deps: ForgetChatDeps, address: ChatAddress): Promise<Checked> {
+  const chat = `${address.channel}:${address.chatId}`;
+  const [{ session, version }, { pending }] = await Promise.all([
+    deps.sessions.load(chat, deps.now().getTime()),
+    deps.sessions.outbox(chat),
+  ]);
+  if (pending.length > 0) throw new ReportInFlightError(chat);
+  const unfiled: string[] = [];
+  for (const submissionId of session?.submitted ?? []) {
+    if (await deps.tickets.bySubmission(submissionId)) continue;
+    if (!(await deps.jobs?.ticketJobFailed(submissionId))) throw new ReportInFlightError(chat);
+    unfiled.push(ticketJobId(submissionId));
+  }
+  return { chat, version, present: session !== null || version > 0, unfiled };
+}
+
+/**
+ * The forms one chat address can take. A WhatsApp chat is `628…@c.us` to whatsapp-web.js and
+ * `628…` to the Cloud API, and an operator may write the number as a citizen gives it (`+62…`,
+ * `08…`); other channels have one form.
+ */
+export function addressForms(address: ChatAddress): ChatAddress[] {
+  if (address.channel !== 'whatsapp') return [address];
+  const number = /^\+?(\d{6,15})(@c\.us)?$/.exec(address.chatId)?.[1];
+  if (!number) return [address];
+  const international = number.startsWith('0') ? `62${number.slice(1)}` : number;
+  return [international, `${international}@c.us`].map((chatId) => ({ channel: 'whatsapp', chatId }));
+}
+
+function isReporter(ticket: Ticket, forms: ChatAddress[]): boolean {
   return (
     !ticket.reporterErased &&
-    ticket.reporter.channel === address.channel &&
-    ticket.reporter.chatId === address.chatId
+    forms.some((f) => ticket.reporter.channel === f.channel && ticket.reporter.chatId === f.chatId)
   );
 }
 
@@ -188,7 +266,7 @@ function isReporter(ticket: Ticket, address: ChatAddress): boolean {
  * one more copy of the address to delete): deletion requests are rare, so the all-tickets index is
  * read in batches, each batch's tickets in one pipelined round trip.
  */
-async function ticketsOfChat(deps: ForgetChatDeps, address: ChatAddress): Promise<string[]> {
+async function ticketsOfChat(deps: ForgetChatDeps, forms: ChatAddress[]): Promise<string[]> {
   const { redis, keys } = deps;
   const size = deps.batchSize ?? 500;
   const found: string[] = [];
@@ -201,7 +279,7 @@ async function ticketsOfChat(deps: ForgetChatDeps, address: ChatAddress): Promis
     rows.forEach(([err, json], i) => {
       if (err || typeof json !== 'string') return;
       const parsed = ticketSchema.safeParse(JSON.parse(json));
-      if (parsed.success && isReporter(parsed.data, address)) found.push(ids[i] as string);
+      if (parsed.success && isReporter(parsed.data, forms)) found.push(ids[i] as string);
     });
     if (ids.length < size) break;
   }
@@ -215,6 +293,7 @@ export function describeForget(summary: ForgetSummary): string {
     !summary.transcriptDeleted &&
     summary.otherKeysDeleted === 0 &&
     summary.ticketsErased.length === 0 &&
+    summary.unfiledReportsDeleted === 0 &&
     summary.jobsDeleted === 0;
   if (nothing)
     return `${summary.chat}: nothing left to delete (no conversation, no tickets with this address).`;
@@ -226,11 +305,12 @@ export function describeForget(summary: ForgetSummary): string {
       : []),
     ...(summary.otherKeysDeleted > 0 ? [`  other chat keys deleted: ${summary.otherKeysDeleted}`] : []),
     `  tickets kept without the reporter's address: ${summary.ticketsErased.length}${summary.ticketsErased.length ? ` (${summary.ticketsErased.join(', ')})` : ''}`,
+    ...(summary.unfiledReportsDeleted > 0
+      ? [`  reports that never became tickets (failed), deleted: ${summary.unfiledReportsDeleted}`]
+      : []),
     ...(summary.jobsDeleted > 0 ? [`  queue jobs with the address deleted: ${summary.jobsDeleted}`] : []),
-    ...(summary.jobsInProgress > 0
-      ? [
-          `  queue jobs still running, left to finish: ${summary.jobsInProgress} (removed by the queue after a week)`,
-        ]
+    ...(summary.jobsWiped > 0
+      ? [`  queue jobs still running, left to finish with the address wiped: ${summary.jobsWiped}`]
       : []),
   ].join('\n');
 }

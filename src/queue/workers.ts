@@ -83,9 +83,6 @@ export function startWorkers(deps: WorkerDeps): Workers {
       const data = parseOrFail(notificationJobSchema, job);
       // An Open311 report came from a client system, not a chat: there is no one to send to.
       if (data.channel === OPEN311_CHANNEL) return { skipped: 'no chat' };
-      const adapter = deps.channels.get(data.channel);
-      // A channel not configured in this process may be configured in another: retry later.
-      if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
       // The reporter asked to delete their data after this notice was queued: not sent, and the
       // address and text are wiped from the job, which BullMQ keeps for a while once done.
       if (data.trackingId && !(await deps.service.mayNotifyReporter(data.trackingId))) {
@@ -93,6 +90,9 @@ export function startWorkers(deps: WorkerDeps): Workers {
         log.info({ trackingId: data.trackingId }, 'notice dropped: the reporter’s data was deleted');
         return { skipped: 'reporter erased' };
       }
+      const adapter = deps.channels.get(data.channel);
+      // A channel not configured in this process may be configured in another: retry later.
+      if (!adapter) throw new Error(`channel "${data.channel}" is not available in this process`);
       try {
         const { trackingId, event, status } = data;
         await adapter.send(data.chatId, data.messages, {

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 const SCRIPTS = [
   'session-save-4',
   'session-settle-2',
+  'session-forget-4',
   'ticket-create-6',
   'ticket-update-6',
   'whatsapp-lock-acquire-2',
@@ -16,22 +17,19 @@ const SCRIPTS = [
   'whatsapp-lock-release-1',
   'whatsapp-relay-take-3',
   'whatsapp-relay-done-3',
+  'whatsapp-relay-forget-2',
 ] as const;
 
 type Arg = string | number;
 
 /** A connection with Aduan's commands defined. */
 export interface ScriptedRedis extends Redis {
-  sessionLoad(
-    k1: string,
-    k2: string,
-    k3: string,
-    ...argv: Arg[]
-  ): Promise<[number, string | null, number, number]>;
   sessionSave(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<number>;
   sessionSettle(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
+  sessionForget(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<number>;
   ticketCreate(...keysAndArgs: Arg[]): Promise<[number, string]>;
   ticketUpdate(...keysAndArgs: Arg[]): Promise<number>;
+  whatsappRelayForget(relay: string, inflight: string, chatId: string): Promise<number>;
   whatsappLockAcquire(lock: string, fence: string, owner: string, ttlMs: number): Promise<number>;
   whatsappLockRenew(lock: string, value: string, ttlMs: number): Promise<number>;
   whatsappLockRelease(lock: string, value: string): Promise<number>;

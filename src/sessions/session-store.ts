@@ -199,14 +199,20 @@ export class SessionStore {
     await this.redis.hset(this.keys.session(chat), 'r', `${rate.window}:${rate.count + 1}`);
   }
 
-  /** Forgets a conversation entirely (a deletion request, UU PDP). */
-  async delete(chat: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.keys.session(chat))
-      .zrem(this.keys.idleRemind, chat)
-      .zrem(this.keys.idleExpire, chat)
-      .exec();
+  /**
+   * Forgets a conversation entirely (a deletion request, UU PDP), with its index entries, if it is
+   * still at `version` (as read by `load`): false when a turn saved it meanwhile.
+   */
+  async deleteIfUnchanged(chat: string, version: number): Promise<boolean> {
+    const deleted = await this.redis.sessionForget(
+      this.keys.session(chat),
+      this.keys.idleRemind,
+      this.keys.idleExpire,
+      this.keys.pendingReports,
+      String(version),
+      chat,
+    );
+    return deleted === 1;
   }
 
   /** Chats due to be looked at for a reminder: tracked since `before` (epoch ms) or earlier. */

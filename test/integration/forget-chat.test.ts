@@ -55,7 +55,8 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
       otherKeysDeleted: 0,
       ticketsErased: [trackingId],
       jobsDeleted: 3,
-      jobsInProgress: 0,
+      unfiledReportsDeleted: 0,
+      jobsWiped: 0,
     });
     // The jobs are gone with the address in them.
     expect(await app.queues.tickets.getJob(ticketJob)).toBe(undefined);
@@ -89,7 +90,8 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
       otherKeysDeleted: 0,
       ticketsErased: [],
       jobsDeleted: 0,
-      jobsInProgress: 0,
+      unfiledReportsDeleted: 0,
+      jobsWiped: 0,
     });
     expect((await app.tickets.events(trackingId)).filter((e) => e.type === 'reporter_erased')).toHaveLength(
       1,
@@ -194,7 +196,8 @@ describe('a reporter’s deletion request (UU PDP), through the admin API', () =
     expect(await res.json()).toMatchObject({
       ticketsErased: [trackingId],
       jobsDeleted: 3,
-      jobsInProgress: 0,
+      unfiledReportsDeleted: 0,
+      jobsWiped: 0,
     });
     expect(await app.queues.notifications.getJobState(waiting)).toBe('unknown');
 

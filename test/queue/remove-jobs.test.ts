@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeJobs, removeJobsByQueue } from '../../src/queue/remove-jobs.ts';
+import { removeJobs } from '../../src/queue/remove-jobs.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
 describe('removeJobs (deleting jobs that hold a deleted chat’s address)', () => {
@@ -35,37 +35,54 @@ describe('removeJobs (deleting jobs that hold a deleted chat’s address)', () =
     await expect.poll(() => b.getJobState('j-broken')).toBe('failed');
     await worker.close();
 
-    const result = await removeJobsByQueue(
-      { a, b },
-      { a: ['j-waiting', 'j-delayed', 'never-there'], b: ['j-done', 'j-broken'] },
-    );
-    expect(result).toEqual({ removed: 4, busy: 0 });
+    const wipe = () => ({});
+    const result = await removeJobs([
+      { queue: a, ids: ['j-waiting', 'j-delayed', 'never-there'], scrub: wipe },
+      { queue: b, ids: ['j-done', 'j-broken'], scrub: wipe },
+    ]);
+    expect(result).toEqual({ removed: 4, scrubbed: 0 });
     for (const id of ['j-waiting', 'j-delayed']) expect(await a.getJobState(id)).toBe('unknown');
     for (const id of ['j-done', 'j-broken']) expect(await b.getJobState(id)).toBe('unknown');
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('waits for a job a worker holds, removes it once done; past the wait it is reported busy, not lost', async () => {
+  it('waits for a job a worker holds and removes it once done; past the wait, wipes its payload instead', async () => {
     const q = new Queue('held', { connection: redis, prefix: 'rm2' });
-    let release = () => {};
-    const released = new Promise<void>((r) => {
-      release = r;
+    const releases: (() => void)[] = [];
+    const worker = new Worker(
+      'held',
+      () =>
+        new Promise<void>((r) => {
+          releases.push(r);
+        }),
+      { connection: redis, prefix: 'rm2', concurrency: 2 },
+    );
+    const target = (id: string) => ({
+      queue: q,
+      ids: [id],
+      scrub: (data: unknown) => ({ ...(data as object), chatId: '' }),
     });
-    const worker = new Worker('held', () => released, { connection: redis, prefix: 'rm2' });
-    await q.add('x', {}, { jobId: 'held-1' });
+
+    // Released while the request waits: removed.
+    await q.add('x', { chatId: '628111' }, { jobId: 'held-1' });
     await expect.poll(() => q.getJobState('held-1')).toBe('active');
-
-    expect(await removeJobs(q, ['held-1'], { waitForBusyMs: 300, retryEveryMs: 50 })).toEqual({
-      removed: 0,
-      busy: 1,
-    });
-    expect(await q.getJobState('held-1')).toBe('active');
-
-    // Released while a second request waits: that request removes it.
-    const second = removeJobs(q, ['held-1'], { waitForBusyMs: 10_000, retryEveryMs: 50 });
-    setTimeout(release, 200);
-    expect(await second).toEqual({ removed: 1, busy: 0 });
+    const waiting = removeJobs([target('held-1')], { waitForBusyMs: 10_000, retryEveryMs: 50 });
+    setTimeout(() => releases[0]?.(), 200);
+    expect(await waiting).toEqual({ removed: 1, scrubbed: 0 });
     expect(await q.getJobState('held-1')).toBe('unknown');
+
+    // Still held after the wait: left running, its stored payload without the address.
+    await q.add('x', { chatId: '628222', n: 2 }, { jobId: 'held-2' });
+    await expect.poll(() => q.getJobState('held-2')).toBe('active');
+    expect(await removeJobs([target('held-2')], { waitForBusyMs: 200, retryEveryMs: 50 })).toEqual({
+      removed: 0,
+      scrubbed: 1,
+    });
+    expect(await q.getJobState('held-2')).toBe('active');
+    expect((await q.getJob('held-2'))?.data).toEqual({ chatId: '', n: 2 });
+    releases[1]?.();
+    await expect.poll(() => q.getJobState('held-2')).toBe('completed');
+    expect((await q.getJob('held-2'))?.data).toEqual({ chatId: '', n: 2 });
     await worker.close();
     await q.close();
   });
