@@ -4,7 +4,7 @@ import type { JobsRemoved } from '../queue/remove-jobs.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { type Ticket, ticketSchema } from '../tickets/ticket.ts';
+import { type Ticket, type TicketEvent, ticketSchema } from '../tickets/ticket.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
 
 /** A chat address as an operator writes it: `<channel>:<chatId>`, e.g. `telegram:12345`. */
@@ -156,17 +156,7 @@ export async function forgetChat(deps: ForgetChatDeps, address: ChatAddress): Pr
   const at = deps.now().toISOString();
   for (const trackingId of await ticketsOfChat(deps, forms)) {
     const result = await deps.tickets.update(trackingId, (ticket) =>
-      isReporter(ticket, forms)
-        ? {
-            ticket: {
-              ...ticket,
-              reporter: { ...ticket.reporter, chatId: '' },
-              reporterErased: true,
-              updatedAt: at,
-            },
-            event: { at, actor: { kind: 'system' }, type: 'reporter_erased' },
-          }
-        : null,
+      isReporter(ticket, forms) ? withReporterErased(ticket, at) : null,
     );
     if (!result?.event) continue;
     ticketsErased.push(trackingId);
@@ -239,6 +229,17 @@ async function checkConversation(deps: ForgetChatDeps, address: ChatAddress): Pr
     unfiled.push(ticketJobId(submissionId));
   }
   return { chat, version, present: session !== null || version > 0, unfiled };
+}
+
+/** A ticket's change when its reporter's data is deleted: the case stays, the address goes. */
+export function withReporterErased(
+  ticket: Ticket,
+  at: string,
+): { ticket: Ticket; event: Omit<TicketEvent, 'seq'> } {
+  return {
+    ticket: { ...ticket, reporter: { ...ticket.reporter, chatId: '' }, reporterErased: true, updatedAt: at },
+    event: { at, actor: { kind: 'system' }, type: 'reporter_erased' },
+  };
 }
 
 /**

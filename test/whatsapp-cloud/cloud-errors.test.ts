@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WHATSAPP_CLOUD_WEBHOOK_PATH } from '../../src/channels/whatsapp-cloud/cloud-channel.ts';
 import { CloudState } from '../../src/channels/whatsapp-cloud/cloud-state.ts';
+import { withReporterErased } from '../../src/privacy/forget-chat.ts';
 import { cleanup, type TestAduan } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import {
@@ -111,16 +112,7 @@ describe('WhatsApp Cloud API errors on notifications', () => {
 
   /** What a deletion request does to the reporter's tickets (`forgetChat`), without deleting the chat's keys. */
   async function eraseReporter(trackingId: string) {
-    const at = new Date().toISOString();
-    await app.tickets.update(trackingId, (ticket) => ({
-      ticket: {
-        ...ticket,
-        reporter: { ...ticket.reporter, chatId: '' },
-        reporterErased: true,
-        updatedAt: at,
-      },
-      event: { at, actor: { kind: 'system' }, type: 'reporter_erased' },
-    }));
+    await app.tickets.update(trackingId, (ticket) => withReporterErased(ticket, new Date().toISOString()));
   }
   const reEngagement = { code: 131047, title: 'Re-engagement message' };
 
