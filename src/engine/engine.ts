@@ -114,7 +114,7 @@ class Turn {
     const word = globalWordOf(inbound);
     if (word) return this.onGlobal(word);
     // A typed rating only counts outside a report in progress, where "3" would be an answer.
-    const followUp = followUpOf(inbound, this.flow ? null : this.s.pendingRating, this.s.lang);
+    const followUp = followUpOf(inbound, this.flow ? null : this.s.pendingRating, this.s.lang, !!this.flow);
     if (followUp === 'format') return this.say('followUpFormat');
     if (followUp) {
       // The caller checks the report is this chat's, carries it out and answers.
@@ -122,6 +122,9 @@ class Turn {
       this.effects.push(followUp);
       return;
     }
+    // A typed rating counts only as the answer right after the ask: any other message ends the
+    // ask, so a "1" typed later (say, to pick "Sampaikan laporan" from the menu) rates nothing.
+    if (this.s.pendingRating) this.s = { ...this.s, pendingRating: null };
     if (this.s.overlay && this.onOverlay(inbound)) return;
     const flow = this.flow;
     if (!flow) {
@@ -284,6 +287,11 @@ class Turn {
       this.say('notOptional');
       return this.askCurrent(flow);
     }
+    // "lewati" after sending files means "no more files": the prompt offers it for that, and
+    // throwing away what was just sent would be a nasty surprise at the summary.
+    const collected = this.s.answers[step.id];
+    if (step.kind === 'media' && collected?.kind === 'media' && collected.value.length > 0)
+      return this.accept(flow, step, collected);
     this.accept(flow, step, { kind: 'skipped' });
   }
 
@@ -344,12 +352,13 @@ class Turn {
         const flow = this.flow;
         if (!choice || !flow) return false;
         if (choice === 'cancel') {
-          // Deleting a draft needs the option itself (its number or its full label), never a near
-          // match: a lone word like "laporan" is more likely an answer than a wish to cancel.
+          // Deleting a draft needs the option's full label (or its button), never a near match: a
+          // lone word like "laporan" is more likely an answer than a wish to cancel. Nor its number:
+          // WhatsApp numbers only help and retry (cancel is the global word, shown apart), Telegram
+          // and the web show buttons without numbers, so a "3" is an answer to the step (its third
+          // option, say), not a request to throw the draft away.
           const typed = inbound.kind === 'text' ? normalizeWord(inbound.text) : '';
-          const exact = [t('id', 'stuckCancel'), t('en', 'stuckCancel'), '3']
-            .map(normalizeWord)
-            .includes(typed);
+          const exact = [t('id', 'stuckCancel'), t('en', 'stuckCancel')].map(normalizeWord).includes(typed);
           if (!exact) {
             this.s = { ...this.s, overlay: 'stuck' };
             return false;

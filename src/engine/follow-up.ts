@@ -12,7 +12,8 @@ const NOT_SOLVED = new Set(['belum selesai', 'belum', 'tidak selesai', 'not solv
 /**
  * Messages that concern a report already sent, rather than the conversation in progress:
  * `balas ADU-7KQ2-M9XF …` / `reply …` adds information; a rating button (or, right after the
- * reporter was asked, a typed 1–5 or "belum selesai") rates or reopens a resolved report.
+ * reporter was asked, a typed 1–5, or 6 or "belum selesai") rates or reopens a resolved report.
+ * `inReport`: a report is in progress, where a text merely starting with "balas" is an answer.
  *
  * @returns the effect to carry out, `format` when `balas` came without a usable tracking number, or null
  */
@@ -20,6 +21,7 @@ export function followUpOf(
   inbound: Inbound,
   pendingRating: string | null | undefined,
   lang: Lang,
+  inReport = false,
 ): Effect | 'format' | null {
   if (inbound.kind === 'choice' && inbound.payload.startsWith('~rate|')) {
     const [, trackingId, value] = inbound.payload.split('|');
@@ -37,14 +39,17 @@ export function followUpOf(
     const match = /^((?:adu[\s-]*)?[0-9a-z]{4}[\s-]*[0-9a-z]{4})\s+([\s\S]+)$/i.exec(rest.trim());
     const trackingId = match ? normalizeTrackingNumber(match[1] as string) : null;
     const text = match?.[2]?.trim() ?? '';
-    return trackingId && text
-      ? { kind: 'addToReport', trackingId, text: text.slice(0, 4000), lang }
-      : 'format';
+    if (trackingId && text) return { kind: 'addToReport', trackingId, text: text.slice(0, 4000), lang };
+    // In the middle of a report, "Balas surat dari kelurahan tidak pernah datang" is an answer (a
+    // title, say) that happens to start with the word: only the /balas command is taken as one.
+    if (inReport && !/^\s*\//.test(inbound.text)) return null;
+    return 'format';
   }
   if (pendingRating) {
     const word = normalizeWord(inbound.text);
     if (/^[1-5]$/.test(word)) return { kind: 'rate', trackingId: pendingRating, rating: Number(word), lang };
-    if (NOT_SOLVED.has(word)) return { kind: 'reopen', trackingId: pendingRating, lang };
+    // "6": WhatsApp numbers the rating list, and "Belum selesai" is its sixth entry.
+    if (word === '6' || NOT_SOLVED.has(word)) return { kind: 'reopen', trackingId: pendingRating, lang };
   }
   return null;
 }

@@ -60,6 +60,9 @@ const NUMBERED = /^(?:(?:no|nomor|nomer|number|num|pilihan|opsi|option)\.?\s*|#\
  *    1…n picks nothing unless it is literally an option's label (so "0" and "4" of 3 options are `none`).
  * 2. The input equals a value or label, compared with {@link normalizeWord} (case, accents,
  *    punctuation and extra spaces ignored).
+ *    Then a number written as a word ("dua", "kedua", "two") picks like the digit, and on a yes/no
+ *    question (an option labelled ya/yes, another tidak/no) the usual chat forms of yes and no
+ *    ("iya", "y", "ok", "sudah benar", 👍; "gak", "nggak", "tdk", "tidak mau") pick that option.
  * 3. The input is one or more whole words of a label or value ("informasi" for "Permintaan informasi").
  * 4. A label or value starts with the input, when the input has at least 3 characters ("aspi").
  * 5. A word inside a label or value starts with the input, again from 3 characters ("info").
@@ -77,7 +80,8 @@ export function matchChoice(input: string, options: readonly ChoiceOption[]): Ch
     .normalize('NFKC')
     .replace(/[\uFE0F\u20E3]/g, '')
     .trim();
-  const n = normalizeWord(raw);
+  // A thumbs-up (any skin tone) is how many people say yes; as a word it would normalise to nothing.
+  const n = /^\u{1F44D}[\u{1F3FB}-\u{1F3FF}]?$/u.test(raw) ? 'y' : normalizeWord(raw);
   if (n === '' || options.length === 0) return { kind: 'none' };
 
   const candidates = candidatesOf(options);
@@ -92,6 +96,18 @@ export function matchChoice(input: string, options: readonly ChoiceOption[]): Ch
   const exact = decide(candidates.filter((c) => c.targets.includes(n)));
   if (exact || numbered || /^\d+$/.test(n)) return exact ?? { kind: 'none' };
 
+  // "satu", "kedua", "three": a number written as a word picks like the digit.
+  const spelled = NUMBER_WORDS.get(n);
+  const bySpelled = spelled ? options[spelled - 1] : undefined;
+  if (bySpelled) return { kind: 'match', value: bySpelled.value };
+
+  // A yes/no question answered the way people chat: "iya", "y", "ok", "gak", "nggak", "sudah benar".
+  const polar = YES_WORDS.has(n) ? YES_LABELS : NO_WORDS.has(n) ? NO_LABELS : null;
+  if (polar) {
+    const found = decide(candidates.filter((c) => c.targets.some((t) => polar.has(t))));
+    if (found) return found;
+  }
+
   const length = [...n].length;
   const tiers: ((t: string) => boolean)[] = [
     (t) => ` ${t} `.includes(` ${n} `),
@@ -105,6 +121,72 @@ export function matchChoice(input: string, options: readonly ChoiceOption[]): Ch
 
   return typoMatch(n, length, candidates) ?? { kind: 'none' };
 }
+
+/** Labels that make an option the "yes" or the "no" of a yes/no question. */
+const YES_LABELS = new Set(['ya', 'yes']);
+const NO_LABELS = new Set(['tidak', 'no']);
+
+/** How people type yes and no in Indonesian and English chats (normalised). */
+const YES_WORDS = new Set([
+  'iya',
+  'iyaa',
+  'iyah',
+  'y',
+  'ya benar',
+  'ya betul',
+  'benar',
+  'betul',
+  'sudah benar',
+  'ok',
+  'oke',
+  'okay',
+  'okey',
+  'sip',
+  'siap',
+  'boleh',
+  'setuju',
+  'yep',
+  'yup',
+  'yeah',
+  'sure',
+]);
+const NO_WORDS = new Set([
+  'tdk',
+  'gak',
+  'ga',
+  'gk',
+  'nggak',
+  'ngga',
+  'nggk',
+  'enggak',
+  'engga',
+  'ndak',
+  'nda',
+  'tidak mau',
+  'gak mau',
+  'ga mau',
+  'nggak mau',
+  'jangan',
+  'n',
+  'nope',
+  'nah',
+]);
+
+/** Numbers one to ten written as words, cardinal and ordinal, Indonesian and English. */
+const NUMBER_WORDS = new Map<string, number>(
+  [
+    ['satu', 'pertama', 'one', 'first'],
+    ['dua', 'kedua', 'two', 'second'],
+    ['tiga', 'ketiga', 'three', 'third'],
+    ['empat', 'keempat', 'four', 'fourth'],
+    ['lima', 'kelima', 'five', 'fifth'],
+    ['enam', 'keenam', 'six', 'sixth'],
+    ['tujuh', 'ketujuh', 'seven', 'seventh'],
+    ['delapan', 'kedelapan', 'eight', 'eighth'],
+    ['sembilan', 'kesembilan', 'nine', 'ninth'],
+    ['sepuluh', 'kesepuluh', 'ten', 'tenth'],
+  ].flatMap((words, i) => words.map((w) => [w, i + 1] as [string, number])),
+);
 
 /** Strings of printable ASCII only (space to tilde). */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

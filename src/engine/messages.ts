@@ -62,8 +62,8 @@ const MESSAGES = {
   stuckCancel: { id: 'Batalkan laporan', en: 'Cancel the report' },
   // Answer errors: explain what is expected, never that the citizen did wrong.
   chooseOne: {
-    id: 'Mohon pilih salah satu pilihan berikut (ketik angka atau namanya).',
-    en: 'Please choose one of the options below (type its number or name).',
+    id: 'Mohon pilih salah satu dari daftar berikut (ketik nomor atau namanya).',
+    en: 'Please choose one from the list below (type its number or name).',
   },
   ambiguous: {
     id: 'Jawaban tersebut cocok dengan lebih dari satu pilihan. Mohon pilih salah satu:',

@@ -79,8 +79,9 @@ const RESEND_CLAIM_MS = 60_000;
 const MAX_CONFLICT_RETRIES = 8;
 
 const RATE_NOTICE: Record<Lang, string> = {
-  id: 'Mohon maaf, pesan Bapak/Ibu terlalu cepat. Silakan tunggu sebentar, lalu kirim kembali.',
-  en: 'Sorry, messages are arriving too quickly. Please wait a moment, then send again.',
+  // Says what happened, not what the citizen did wrong.
+  id: 'Mohon maaf, kami menerima terlalu banyak pesan dalam waktu singkat. Silakan tunggu sebentar, lalu kirim kembali.',
+  en: 'Sorry, we received too many messages in a short time. Please wait a moment, then send again.',
 };
 
 /**

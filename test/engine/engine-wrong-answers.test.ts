@@ -123,7 +123,20 @@ describe(`the ${MAX_WRONG}rd wrong answer in a row offers help, retry or cancel`
     expect(r.session.flowId).toBeNull();
   });
 
-  it.each([[text('3')], [text('Batalkan laporan')], [text('cancel the report')]])(
+  it('"3" after the menu is an answer to the step, never a cancel (WhatsApp numbers only help and retry)', () => {
+    const atType = run([text('x'), text('x'), text('x')], { session: at('type') }).session;
+    expect(atType.overlay).toBe('stuck');
+    const r = run([text('3')], { session: atType });
+    expect(r.session.flowId).toBe('complaint');
+    expect(r.session.answers.type).toBeDefined();
+    expect(r.last.some((m) => m.text === t('id', 'cancelled'))).toBe(false);
+    // At a text step, "3" is simply a (too short) answer: the draft stays.
+    const atTitle = run([text('3')], { session: stuck() });
+    expect(atTitle.session.flowId).toBe('complaint');
+    expect(atTitle.session.answers).toEqual(stuck().answers);
+  });
+
+  it.each([[text('Batalkan laporan')], [text('cancel the report')]])(
     'cancel typed as the option itself (%j): the draft is deleted',
     (inbound) => {
       const r = run([inbound], { session: stuck() });

@@ -50,9 +50,26 @@ describe('follow-ups on a report already sent', () => {
       { kind: 'reopen', trackingId: id, lang: 'id' },
     ],
     ['a typed 3 with no question asked', text('3'), null, null],
-    ['a typed 6 after the question', text('6'), id, null],
+    // WhatsApp numbers the rating list; "Belum selesai" is its sixth entry.
+    ['a typed 6 after the question', text('6'), id, { kind: 'reopen', trackingId: id, lang: 'id' }],
+    ['a typed 7 after the question', text('7'), id, null],
     ['ordinary text', text('halo'), id, null],
   ])('%s', (_, inbound, pending, expected) => {
     expect(followUpOf(inbound, pending, 'id')).toEqual(expected);
+  });
+});
+
+describe('a text that merely starts with "balas" during a report', () => {
+  it('is an answer to the step, not a malformed command; /balas and a full command still are commands', () => {
+    expect(followUpOf(text('Balas surat dari kelurahan tidak pernah datang'), null, 'id', true)).toBeNull();
+    expect(followUpOf(text('/balas tolong cepat'), null, 'id', true)).toBe('format');
+    expect(followUpOf(text(`balas ${id} tambahan`), null, 'id', true)).toEqual({
+      kind: 'addToReport',
+      trackingId: id,
+      text: 'tambahan',
+      lang: 'id',
+    });
+    // Outside a report the format is explained, as before.
+    expect(followUpOf(text('Balas surat dari kelurahan tidak pernah datang'), null, 'id')).toBe('format');
   });
 });

@@ -129,11 +129,24 @@ describe('matchChoice: ya / tidak', () => {
     ['tdak', match('tidak')],
     ['tidka', match('tidak')],
     ['yess', match('ya')],
-    ['y', NONE], // one letter: not a prefix match, too short for a typo
     ['ti', NONE],
     ['yg', NONE],
-    ['iya', NONE], // not a label here; too short for typo tolerance
-    ['ok', NONE],
+    // How people answer a yes/no question in chat.
+    ['y', match('ya')],
+    ['iya', match('ya')],
+    ['Iyaa', match('ya')],
+    ['ok', match('ya')],
+    ['oke', match('ya')],
+    ['sudah benar', match('ya')],
+    ['\u{1F44D}', match('ya')],
+    ['gak', match('tidak')],
+    ['nggak', match('tidak')],
+    ['enggak', match('tidak')],
+    ['tdk', match('tidak')],
+    ['tidak mau', match('tidak')],
+    ['n', match('tidak')],
+    ['satu', match('ya')], // a number word, like "1"
+    ['kedua', match('tidak')],
   ];
   it.each(rows)('%j → %j', (input, expected) => {
     expect(matchChoice(input, YES_NO)).toEqual(expected);
@@ -239,5 +252,20 @@ describe('normalizeWord', () => {
   ];
   it.each(rows)('%j → %j', (input, expected) => {
     expect(normalizeWord(input)).toBe(expected);
+  });
+});
+
+describe('matchChoice: chat forms of yes/no only on a yes/no question', () => {
+  const colours = [
+    { value: 'red', labels: ['Merah'] },
+    { value: 'green', labels: ['Hijau'] },
+  ];
+  it.each(['iya', 'ok', 'gak', 'y'])('%j picks nothing among options that are not ya/tidak', (input) => {
+    expect(matchChoice(input, colours)).toEqual(NONE);
+  });
+  it('a number word picks by position; past the last option, nothing', () => {
+    expect(matchChoice('dua', colours)).toEqual(match('green'));
+    expect(matchChoice('second', colours)).toEqual(match('green'));
+    expect(matchChoice('tiga', colours)).toEqual(NONE);
   });
 });

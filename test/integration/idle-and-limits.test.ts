@@ -88,8 +88,8 @@ describe('limits and access', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) statuses.push((await citizen.say(`pesan ${i}`)).status);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429, 429]);
-    await citizen.waitFor(/terlalu cepat/);
-    expect(citizen.received.filter((m) => /terlalu cepat/.test(m.text))).toHaveLength(1);
+    await citizen.waitFor(/terlalu banyak pesan/);
+    expect(citizen.received.filter((m) => /terlalu banyak pesan/.test(m.text))).toHaveLength(1);
     // The page's transcript (the outbox) records the five accepted messages, not the refused ones.
     const outbox = await app.redis.xrange(app.keys.webOutbox(citizen.chatId), '-', '+');
     const recorded = outbox.flatMap(([, [field, json]]) =>
