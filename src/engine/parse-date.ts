@@ -91,6 +91,17 @@ const RELATIVE_DAYS = table({
   'kemarin lusa': 2,
   'kemaren lusa': 2,
   'the day before yesterday': 2,
+  // "tadi" (earlier today; "tadi pagi"/"tadi siang" lose their time of day first), "semalam" (last
+  // night, said the next day), and the week or month before as a whole — an estimate is welcome.
+  tadi: 0,
+  semalam: 1,
+  'minggu lalu': 7,
+  'minggu kemarin': 7,
+  'pekan lalu': 7,
+  'last week': 7,
+  'bulan lalu': 30,
+  'bulan kemarin': 30,
+  'last month': 30,
   besok: -1,
   tomorrow: -1,
   lusa: -2, // "lusa" alone is the day after tomorrow; only "kemarin lusa" is in the past
@@ -132,11 +143,41 @@ const UNIT_DAYS = table({
   mgg: 7,
   week: 7,
   weeks: 7,
+  pekan: 7,
+  bulan: 30,
+  bln: 30,
+  month: 30,
+  months: 30,
 });
 
 // "2 hari lalu", "2 hari yang lalu", "2 hari yg lalu", "2 hari yll", "seminggu lalu", "3 days ago".
 // The space between count and unit is optional so "seminggu" splits into "se" + "minggu".
-const AGO = /^([a-z0-9]+?) ?(hari|hr|days?|minggu|mgg|weeks?) (?:(?:yang|yg) lalu|lalu|yll?|ago)$/;
+const AGO =
+  /^([a-z0-9]+?) ?(hari|hr|days?|minggu|mgg|weeks?|pekan|bulan|bln|months?) (?:(?:yang|yg) lalu|lalu|yll?|ago)$/;
+
+// "senin lalu", "kamis kemarin", "last friday": the most recent such day before today.
+const LAST_WEEKDAY =
+  /^(?:(senin|selasa|rabu|kamis|jumat|sabtu|minggu|ahad) (?:lalu|kemarin|kemaren)|last (monday|tuesday|wednesday|thursday|friday|saturday|sunday))$/;
+const WEEKDAY_NUMBER = table({
+  minggu: 0,
+  ahad: 0,
+  sunday: 0,
+  senin: 1,
+  monday: 1,
+  selasa: 2,
+  tuesday: 2,
+  rabu: 3,
+  wednesday: 3,
+  kamis: 4,
+  thursday: 4,
+  jumat: 5,
+  friday: 5,
+  sabtu: 6,
+  saturday: 6,
+});
+
+/** A date without a year that falls this close after today is taken for a typo'd future date, not last year's. */
+const NEAR_FUTURE_DAYS = 7;
 
 const WEEKDAY =
   /^(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|mon|tuesday|tue|tues|wednesday|wed|thursday|thu|thurs|friday|fri|saturday|sat|sunday|sun)\.?,? /;
@@ -159,7 +200,10 @@ const MONTH_D_Y = /^([a-z]+)\.?[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?(?:[\s\-/.,]+(\
  * Accepted (case-insensitive, extra spaces and trailing punctuation ignored):
  * - words: "hari ini"/"today", "kemarin"/"yesterday", "kemarin lusa" (2 days ago);
  * - counts: "2 hari lalu", "2 hari yang lalu", "dua hari lalu", "3 days ago", "seminggu lalu",
- *   "2 minggu lalu", "1 week ago";
+ *   "2 minggu lalu", "1 week ago", "2 bulan lalu" (a month counts 30 days);
+ * - "tadi", "semalam", "minggu lalu"/"pekan lalu"/"last week" (7 days), "bulan lalu"/"last month"
+ *   (30 days), "senin lalu"/"last monday" (the most recent such day before today);
+ * - a leading "sekitar", "kira-kira", "±" or "about" (an estimate is welcome) is ignored;
  * - numbers, day first as Indonesians write them: "12/11/2026", "12-11-2026", "12.11.2026", "12/11/26"
  *   (two-digit years are 20xx), and ISO "2026-11-12";
  * - month names, Indonesian or English, full or abbreviated, old spellings included: "12 Nov 2026",
@@ -167,7 +211,9 @@ const MONTH_D_Y = /^([a-z]+)\.?[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?(?:[\s\-/.,]+(\
  * - a leading weekday ("Kamis, 12 Nov 2026") or "tanggal"/"tgl", and a trailing time of day
  *   ("kemarin sore", "jam 14.30"), which are ignored.
  *
- * A date without a year ("12 Nov", "12/11") is the most recent such day that is not in the future.
+ * A date without a year ("12 Nov", "12/11") is the most recent such day that is not in the future,
+ * except one up to a week ahead ("26/11" on the 25th), which is reported as `future`: a slip of the
+ * finger more likely than an event a year ago.
  * Words for days to come ("besok", "tomorrow") are understood and reported as `future`.
  *
  * @param now the current instant.
@@ -187,7 +233,7 @@ export function parseReportDate(
   const s = clean(text);
   if (s === '') return { ok: false, reason: 'invalid' };
 
-  const relative = relativeDaysAgo(s);
+  const relative = relativeDaysAgo(s) ?? lastWeekdayDaysAgo(s, todayDay);
   if (relative !== undefined) return judge(relative, todayDay, maxDaysAgo);
 
   const parts = absoluteParts(s) ?? absoluteParts(s.replace(WEEKDAY, ''));
@@ -201,6 +247,11 @@ export function parseReportDate(
     // Walk back from this year: the first real date not after today is the most recent one. Eight
     // years is enough for 29 February, the only day that can be missing for several years in a row.
     const thisYear = Number(today.slice(0, 4));
+    // "26/11" typed on the 25th means tomorrow, not a year ago: say it is in the future.
+    if (isRealDate(thisYear, parts.month, parts.day)) {
+      const ahead = daysFromCivil(thisYear, parts.month, parts.day) - todayDay;
+      if (ahead > 0 && ahead <= NEAR_FUTURE_DAYS) return { ok: false, reason: 'future' };
+    }
     for (let y = thisYear; y >= thisYear - 8 && day === undefined; y--) {
       if (!isRealDate(y, parts.month, parts.day)) continue;
       const candidate = daysFromCivil(y, parts.month, parts.day);
@@ -263,9 +314,24 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 function clean(text: string): string {
   let s = text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
   s = s.replace(/[\s.,!?;:]+$/, '');
+  // An estimate says so ("sekitar 17 agustus", "kira-kira 2 minggu lalu", "± kemarin"): the date is the same.
+  s = s.replace(
+    /^(?:sekitar|kira[- ]?kira|kira2|kurang lebih|kurleb|about|around|approximately|approx\.?|±|~)\s*/,
+    '',
+  );
   s = s.replace(/^(?:pada )?(?:(?:tanggal|date|on)\b|tgl\b\.?)\s*:?\s*/, '');
   s = s.replace(TIME_SUFFIX, '');
   return s.trim();
+}
+
+/** Days before today for "senin lalu" / "last monday" (7 when today is that weekday), or undefined. */
+function lastWeekdayDaysAgo(s: string, todayDay: number): number | undefined {
+  const m = LAST_WEEKDAY.exec(s);
+  const wanted = m ? WEEKDAY_NUMBER.get(m[1] ?? m[2] ?? '') : undefined;
+  if (wanted === undefined) return undefined;
+  // Day 0 (1 January 1970) was a Thursday.
+  const todayWeekday = (((todayDay + 4) % 7) + 7) % 7;
+  return (todayWeekday - wanted + 7) % 7 || 7;
 }
 
 /** Days before today for a relative expression, or undefined when the text is not one. */

@@ -138,10 +138,10 @@ describe('parseReportDate: a date without a year is the most recent one not in t
   const rows: Row[] = [
     ['25 Nov', '2026-11-25'], // today
     ['24 nov', '2026-11-24'],
-    ['26 Nov', '2025-11-26'], // tomorrow this year, so last year
+    ['10 Des', '2025-12-10'], // 15 days ahead this year, so last year
     ['31 des', '2025-12-31'],
     ['1 jan', '2026-01-01'],
-    ['26/11', '2025-11-26'],
+    ['10/12', '2025-12-10'],
     ['29 feb', '2024-02-29'], // 2026 and 2025 have none
     ['29/02', '2024-02-29'],
   ];
@@ -150,7 +150,37 @@ describe('parseReportDate: a date without a year is the most recent one not in t
   });
 
   it('says too_old when the most recent such day is beyond the window', () => {
-    expect(parseReportDate('26 Nov', NOW, ZONE, MAX)).toEqual({ ok: false, reason: 'too_old' });
+    expect(parseReportDate('10 Des', NOW, ZONE, MAX)).toEqual({ ok: false, reason: 'too_old' });
+  });
+
+  it.each(['26 Nov', '26/11', '2 Des'])(
+    '%j, up to a week ahead, is taken as a future date (a slip), not as last year’s',
+    (input) => {
+      expect(parseReportDate(input, NOW, ZONE, 3650)).toEqual({ ok: false, reason: 'future' });
+    },
+  );
+});
+
+describe('parseReportDate: estimates and colloquial words', () => {
+  // NOW is Wednesday 25 November 2026 in Jakarta.
+  const rows: Row[] = [
+    ['tadi', '2026-11-25'],
+    ['tadi pagi', '2026-11-25'],
+    ['semalam', '2026-11-24'],
+    ['minggu lalu', '2026-11-18'],
+    ['pekan lalu', '2026-11-18'],
+    ['last week', '2026-11-18'],
+    ['bulan lalu', '2026-10-26'],
+    ['2 bulan lalu', '2026-09-26'],
+    ['senin lalu', '2026-11-23'],
+    ['rabu lalu', '2026-11-18'], // today is Wednesday: a week ago
+    ['last friday', '2026-11-20'],
+    ['sekitar 17 agustus', '2026-08-17'],
+    ['kira-kira 2 minggu lalu', '2026-11-11'],
+    ['± kemarin', '2026-11-24'],
+  ];
+  it.each(rows)('%j → %s', (input, date) => {
+    expect(parseReportDate(input, NOW, ZONE, 3650)).toEqual({ ok: true, date });
   });
 });
 
@@ -159,7 +189,6 @@ describe('parseReportDate: refusals', () => {
     ['', 'invalid'],
     ['   ', 'invalid'],
     ['lupa', 'invalid'],
-    ['minggu lalu', 'invalid'], // "last week": which day?
     ['beberapa hari lalu', 'invalid'],
     ['kemarin dulu banget', 'invalid'],
     ['31/02/2026', 'invalid'],
