@@ -146,6 +146,12 @@ function answerDate(step: DateStep, inbound: Inbound, lang: Lang, ctx: TurnConte
   }
 }
 
+/** Answers that say there is no address to give. */
+// The whole answer, give or take one word ("tidak tahu alamatnya"): "Tidak ada nama jalan, dekat
+// masjid Desa Sukamaju" describes a place and is kept.
+const NO_ADDRESS =
+  /^(?:(?:tidak|tdk|gak|ga|nggak|enggak)\s+(?:ada|tahu|tau)|(?:ga|gak|nggak)tau|lupa|entah|entahlah|don'?t know|no idea|none|n\/a)(?:\s+\p{L}+)?[\s.!?]*$/iu;
+
 /** Longest address kept, typed or shared (code points). */
 const MAX_ADDRESS = 500;
 
@@ -156,7 +162,9 @@ function answerLocation(step: LocationStep, inbound: Inbound, lang: Lang): StepR
       Number.isFinite(latitude) &&
       Number.isFinite(longitude) &&
       Math.abs(latitude) <= 90 &&
-      Math.abs(longitude) <= 180;
+      Math.abs(longitude) <= 180 &&
+      // 0,0 is in the Gulf of Guinea: what a phone sends when it has no fix, not a place in Indonesia.
+      !(latitude === 0 && longitude === 0);
     if (!valid) return { kind: 'retry', reason: t(lang, 'locationExpected') };
     // A shared place's name comes from the platform, unchecked: keep it to a typed address's limit.
     const place = address?.trim() ? [...address.trim()].slice(0, MAX_ADDRESS).join('') : undefined;
@@ -170,7 +178,11 @@ function answerLocation(step: LocationStep, inbound: Inbound, lang: Lang): StepR
   }
   if (inbound.kind === 'text') {
     const address = inbound.text.trim();
-    if ([...address].length >= step.min_address_length && [...address].length <= MAX_ADDRESS) {
+    const length = [...address].length;
+    // An address has words in it: "🙏🙏🙏🙏🙏" or "12345" is not one, and "tidak ada" or "ga tau"
+    // says there is none (an optional question is skipped with "lewati", which the prompt says).
+    const words = (address.match(/\p{L}/gu) ?? []).length >= 3 && !NO_ADDRESS.test(address);
+    if (words && length >= step.min_address_length && length <= MAX_ADDRESS) {
       return { kind: 'answer', answer: { kind: 'location', value: { address } } };
     }
   }

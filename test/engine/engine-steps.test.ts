@@ -261,6 +261,17 @@ describe('location step', () => {
     ],
     ['a typed address', text(ADDRESS), { kind: 'location', value: { address: ADDRESS } }],
     [
+      'a description that starts with "tidak ada"',
+      text('Tidak ada nama jalan, dekat masjid Desa Sukamaju'),
+      { kind: 'location', value: { address: 'Tidak ada nama jalan, dekat masjid Desa Sukamaju' } },
+    ],
+    // A place name that starts like a refusal word is still a place.
+    [
+      '"Gang Tidak Ada Nama, Depok"',
+      text('Gang Tidak Ada Nama, Depok'),
+      { kind: 'location', value: { address: 'Gang Tidak Ada Nama, Depok' } },
+    ],
+    [
       'a typed address, trimmed',
       text('  Jl. Malioboro  '),
       { kind: 'location', value: { address: 'Jl. Malioboro' } },
@@ -279,6 +290,13 @@ describe('location step', () => {
     ['longitude beyond 180', place(-7.7, 200)],
     ['not a number', place(Number.NaN, 110.4)],
     ['a photo', file()],
+    ['0,0 (a phone with no fix)', place(0, 0)],
+    ['emoji only', text('🙏🙏🙏🙏🙏')],
+    ['digits only', text('1234567')],
+    ['"tidak ada"', text('tidak ada')],
+    ['"ga tau"', text('ga tau')],
+    ['"tidak tahu"', text('Tidak tahu.')],
+    ['"tidak tahu alamatnya"', text('tidak tahu alamatnya')],
   ];
   it.each(refused)('%s → explained, asked again', (_, inbound) => {
     const session = at('location');
