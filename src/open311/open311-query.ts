@@ -68,7 +68,8 @@ export function windowOf(q: RequestsQuery, now: Date): { from: number; to: numbe
 
 /**
  * Public Open311 reads: service requests by id or by window and filters, newest first, at most
- * 1,000. Confidential (rahasia) tickets are never returned, not even by id.
+ * 1,000. Only tickets {@link isPublic} allows are returned, not even by id: never a confidential
+ * (rahasia) one, nor one still `received` or `archived`.
  */
 export class Open311Query {
   constructor(
@@ -87,7 +88,7 @@ export class Open311Query {
       .filter((t): t is Ticket => t !== null && isPublic(t));
   }
 
-  /** One public service request, or null (none, or confidential). */
+  /** One public service request, or null (none, or not public). */
   async byId(rawId: string): Promise<Ticket | null> {
     const id = normalizeTrackingNumber(rawId);
     return id ? ((await this.load([id]))[0] ?? null) : null;

@@ -10,27 +10,31 @@ export function open311Status(status: Status): 'open' | 'closed' {
   return CLOSED.has(status) ? 'closed' : 'open';
 }
 
-/** Whether a ticket may appear in public Open311 answers: a confidential (rahasia) one never does. */
-export function isPublic(ticket: Ticket): boolean {
-  return !ticket.confidential;
-}
-
 /**
- * Statuses whose report text and place are not published: `received` (no one has checked it yet:
- * it may name a person, or be abuse) and `archived` (spam, a duplicate, or never completed). The
- * request itself still answers, so whoever filed it can follow its status.
+ * Statuses that are not published at all: `received` (no one has checked it yet: it may name a
+ * person, or be abuse) and `archived` (spam, a duplicate, or never completed). SP4N-LAPOR! publishes
+ * a report only once it is verified; before that, even its agency and status would tell the public
+ * that such a report exists, so Open311 answers as if there were none.
  */
 const UNPUBLISHED: ReadonlySet<Status> = new Set(['received', 'archived']);
 
 /**
+ * Whether a ticket may appear in public Open311 answers: never a confidential (rahasia) one, and
+ * never one that is not (or no longer) published — see {@link UNPUBLISHED}.
+ */
+export function isPublic(ticket: Ticket): boolean {
+  return !ticket.confidential && !UNPUBLISHED.has(ticket.status);
+}
+
+/**
  * A ticket as a GeoReport v2 service request. Nothing about the reporter is included, for any
  * ticket; nor are status notes (written to the reporter, they may name them) or attachments (the
- * agency API serves those, behind a key). The description and the place appear only once the report
- * has been verified, as SP4N-LAPOR! publishes a report only after its verification.
+ * agency API serves those, behind a key). Only a ticket {@link isPublic} allows is ever shown; for
+ * any other (a caller's mistake) the text and the place are still left out.
  */
 export function toServiceRequest(ticket: Ticket, routing: Routing) {
   const category = routing.categories.find((c) => c.id === ticket.category);
-  const published = !UNPUBLISHED.has(ticket.status);
+  const published = isPublic(ticket);
   return {
     service_request_id: ticket.trackingId,
     status: open311Status(ticket.status),

@@ -131,8 +131,12 @@ describe('access boundaries, and refusals that leak nothing', () => {
     expect(JSON.parse(one).reporter).toBeNull();
     const list = await (await api('/tickets', own)).text();
     expect(list).toContain(anonymous.trackingId);
+    // Open311 publishes a report once verified: look at it then, when it does answer.
+    await app.service.changeStatus(anonymous.trackingId, 'verified', undefined, { kind: 'coordinator' });
     const open311 = await (await fetch(`${app.url}/open311/v2/requests/${anonymous.trackingId}.json`)).text();
     const open311List = await (await fetch(`${app.url}/open311/v2/requests.json`)).text();
+    expect(open311).toContain(anonymous.trackingId);
+    expect(open311List).toContain(anonymous.trackingId);
     for (const text of [one, list, open311, open311List]) expect(text).not.toContain(ANON_REPORTER);
     // A named report shows its own agency the channel only: the chat address is kept for replies.
     const named = await (await api(`/tickets/${ticket.trackingId}`, own)).text();

@@ -114,21 +114,10 @@ describe('Open311 GeoReport v2', () => {
       .toMatch(/^ADU-[2-9A-Y]{4}-[2-9A-Y]{4}$/);
     const trackingId = id as unknown as string;
 
-    // Not yet verified: the request answers (its filer can follow it) but its text and place are
-    // not published until someone has checked them.
+    // Not yet verified: not published at all, as SP4N-LAPOR! publishes a report after verification.
     const unverified = await get(`/requests/${trackingId}.json`);
-    expect(unverified.status).toBe(200);
-    expect(unverified.json).toEqual([
-      expect.objectContaining({
-        service_request_id: trackingId,
-        status: 'open',
-        description: null,
-        address: null,
-        lat: null,
-        long: null,
-      }),
-    ]);
-    for (const published of ['puskesmas', 'Mlati', '-7.7156'])
+    expect(unverified.status).toBe(404);
+    for (const published of ['puskesmas', 'Mlati', '-7.7156', 'Sleman'])
       expect(unverified.text).not.toContain(published);
     await app.service.changeStatus(trackingId, 'verified', undefined, { kind: 'coordinator' });
 
@@ -232,6 +221,8 @@ describe('Open311 GeoReport v2', () => {
     const open = await app.service.createFromJob(ticketJobFixture('o311-public'));
     const secretId = secret.ticket.trackingId;
     const openId = open.ticket.trackingId;
+    for (const id of [secretId, openId])
+      await app.service.changeStatus(id, 'verified', undefined, { kind: 'coordinator' });
     expect((await get(`/requests/${secretId}.json`)).status).toBe(404);
     const byIds = await get(`/requests.json?service_request_id=${secretId},${openId}`);
     expect((byIds.json as { service_request_id: string }[]).map((r) => r.service_request_id)).toEqual([
@@ -245,9 +236,38 @@ describe('Open311 GeoReport v2', () => {
     expect(all.text).not.toContain('reporter');
   });
 
+  it('finds no report still received or archived: not by id, not in a list, as if there were none', async () => {
+    const made = await app.service.createFromJob(ticketJobFixture('o311-unpublished'));
+    const id = made.ticket.trackingId;
+    const none = await get('/requests/ADU-2222-2222.json');
+    expect(none.status).toBe(404);
+    const ids = async (query: string) =>
+      ((await get(`/requests.json?${query}`)).json as { service_request_id: string }[]).map(
+        (r) => r.service_request_id,
+      );
+    const hidden = async () => {
+      const one = await get(`/requests/${id}.json`);
+      expect({ status: one.status, text: one.text }).toEqual({ status: 404, text: none.text });
+      expect((await get(`/requests/${id}.xml`)).status).toBe(404);
+      expect(await ids(`service_request_id=${id}`)).toEqual([]);
+      expect(await ids('service_code=kesehatan')).not.toContain(id);
+      expect(await ids('status=open,closed')).not.toContain(id);
+    };
+    await hidden(); // received: no one has checked it yet
+
+    await app.service.changeStatus(id, 'verified', undefined, { kind: 'coordinator' });
+    expect((await get(`/requests/${id}.json`)).status).toBe(200);
+    expect(await ids(`service_request_id=${id}`)).toEqual([id]);
+    expect(await ids('service_code=kesehatan')).toContain(id);
+
+    await app.service.changeStatus(id, 'archived', 'Duplikat laporan lain.', { kind: 'coordinator' });
+    await hidden(); // archived: spam, a duplicate, never completed
+  });
+
   it('applies the spec’s window: 90 days by default, no wider, and refuses bad dates', async () => {
     const made = await app.service.createFromJob(ticketJobFixture('o311-window'));
     const id = made.ticket.trackingId;
+    await app.service.changeStatus(id, 'verified', undefined, { kind: 'coordinator' });
     const ids = async (query: string) =>
       ((await get(`/requests.json?${query}`)).json as { service_request_id: string }[]).map(
         (r) => r.service_request_id,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFlowSet } from '../../src/flows/loader.ts';
 import type { Routing } from '../../src/flows/schema.ts';
-import { toServiceRequest } from '../../src/open311/open311-requests.ts';
+import { isPublic, toServiceRequest } from '../../src/open311/open311-requests.ts';
 import { ticketFromSubmission } from '../../src/tickets/from-submission.ts';
 import { STATUSES, type Status } from '../../src/tickets/lifecycle.ts';
 import type { Ticket } from '../../src/tickets/ticket.ts';
@@ -29,8 +29,13 @@ describe('a ticket as a public service request', () => {
     status,
   });
 
+  it.each(STATUSES)('publishes a %s report only once verified and until archived', (status) => {
+    expect(isPublic(ticketIn(status))).toBe(status !== 'received' && status !== 'archived');
+    expect(isPublic({ ...ticketIn(status), confidential: true })).toBe(false);
+  });
+
   it.each(['received', 'archived'] as const)(
-    'keeps the text and the place of a %s report unpublished',
+    'keeps the text and the place of a %s report unpublished even if asked to show it',
     (status) => {
       const request = toServiceRequest(ticketIn(status), routing);
       expect(request).toMatchObject({ description: null, address: null, lat: null, long: null });
