@@ -9,10 +9,18 @@ import { isPublic, open311Status } from './open311-requests.ts';
 /** The spec's default and largest window, and its largest answer. */
 export const WINDOW_DAYS = 90;
 export const MAX_REQUESTS = 1000;
+/** The most ids one `service_request_id` list may name: enough for a dashboard, too few to probe. */
+export const MAX_IDS = 50;
+/**
+ * The most tickets one search reads, matching or not. A public read must cost the same however
+ * many tickets the window holds; a filter that matches few of them answers with the matches among
+ * the newest this many, and an older stretch is reached with `end_date`.
+ */
+export const MAX_EXAMINED = 2500;
 const DAY_MS = 86_400_000;
 const BATCH = 250;
 
-const list = (pattern: RegExp, message: string) =>
+const list = (pattern: RegExp, message: string, max: number) =>
   z
     .string()
     .transform((v) =>
@@ -21,7 +29,7 @@ const list = (pattern: RegExp, message: string) =>
         .map((s) => s.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(pattern, message)).min(1).max(MAX_REQUESTS));
+    .pipe(z.array(z.string().regex(pattern, message)).min(1).max(max, `at most ${max} in one request`));
 const dateTime = z
   .string()
   .regex(
@@ -36,11 +44,16 @@ export const requestsQuerySchema = z.object({
   service_request_id: list(
     /^[A-Za-z0-9 -]{1,20}$/,
     'expected tracking numbers such as ADU-7KQ2-M9XF',
+    MAX_IDS,
   ).optional(),
-  service_code: list(/^[a-z0-9_-]{1,32}$/, 'expected service codes from services.json').optional(),
+  service_code: list(
+    /^[a-z0-9_-]{1,32}$/,
+    'expected service codes from services.json',
+    MAX_REQUESTS,
+  ).optional(),
   start_date: dateTime.optional(),
   end_date: dateTime.optional(),
-  status: list(/^(open|closed)$/, 'expected open, closed, or open,closed').optional(),
+  status: list(/^(open|closed)$/, 'expected open, closed, or open,closed', MAX_REQUESTS).optional(),
   jurisdiction_id: z.string().max(100).optional(),
 });
 export type RequestsQuery = z.infer<typeof requestsQuerySchema>;
@@ -94,7 +107,12 @@ export class Open311Query {
     return id ? ((await this.load([id]))[0] ?? null) : null;
   }
 
-  /** The service requests a query asks for (`service_request_id` overrides every other filter). */
+  /**
+   * The service requests a query asks for (`service_request_id` overrides every other filter),
+   * newest first. The window is read in pages by score (keyset: each page continues below the last
+   * creation time seen), never by a growing offset, and at most {@link MAX_EXAMINED} tickets are
+   * read in all, matching or not.
+   */
   async search(q: RequestsQuery, now: Date): Promise<Ticket[]> {
     if (q.service_request_id) {
       const ids = q.service_request_id.map(normalizeTrackingNumber).filter((id): id is string => id !== null);
@@ -104,18 +122,46 @@ export class Open311Query {
     const codes = q.service_code ? new Set(q.service_code) : null;
     const statuses = q.status ? new Set(q.status) : null;
     const out: Ticket[] = [];
-    let offset = 0;
-    while (out.length < MAX_REQUESTS) {
-      const ids = await this.redis.zrevrangebyscore(this.keys.ticketsAll, to, from, 'LIMIT', offset, BATCH);
+    // The page's upper bound (a score as Redis writes it), and how many tickets at exactly that
+    // score the pages before already gave: tickets created in the same millisecond share a score.
+    let max: string | number = to;
+    let skip = 0;
+    let examined = 0;
+    while (out.length < MAX_REQUESTS && examined < MAX_EXAMINED) {
+      const size = Math.min(BATCH, MAX_EXAMINED - examined);
+      const page = await this.redis.zrevrangebyscore(
+        this.keys.ticketsAll,
+        max,
+        from,
+        'WITHSCORES',
+        'LIMIT',
+        skip,
+        size,
+      );
+      const ids: string[] = [];
+      let last = '';
+      let atLast = 0;
+      for (let i = 0; i < page.length; i += 2) {
+        ids.push(page[i] as string);
+        const score = page[i + 1] as string;
+        atLast = score === last ? atLast + 1 : 1;
+        last = score;
+      }
       if (ids.length === 0) break;
-      offset += ids.length;
+      examined += ids.length;
+      // Every id of this page had the bound's score: the next page skips them too.
+      if (last === String(max)) skip += atLast;
+      else {
+        max = last;
+        skip = atLast;
+      }
       for (const t of await this.load(ids)) {
         if (codes && !codes.has(t.category)) continue;
         if (statuses && !statuses.has(open311Status(t.status))) continue;
         out.push(t);
         if (out.length === MAX_REQUESTS) break;
       }
-      if (ids.length < BATCH) break;
+      if (ids.length < size) break;
     }
     return out;
   }

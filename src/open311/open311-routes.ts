@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { Routing } from '../flows/schema.ts';
 import type { TicketJob } from '../queue/queues.ts';
@@ -14,6 +15,11 @@ export const OPEN311_BASE = '/open311/v2';
 const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
 /** When this endpoint's behaviour last changed (discovery's `changeset`). */
 const CHANGESET = '2026-01-01T00:00:00Z';
+/**
+ * Public reads one address may make per minute. Not a setting: enough for a dashboard or an app
+ * polling a few requests, too few to walk the tracking numbers or the 90-day window.
+ */
+export const READS_PER_MINUTE_PER_IP = 120;
 
 export interface Open311Deps {
   routing: () => Routing;
@@ -40,7 +46,9 @@ const TOKEN = /^o311_[A-Za-z0-9_-]{24}$/;
  * coordinator key as `api_key`), and tokens. A POST queues the same `tickets` job the chat does, so
  * the ticket is made by the ticket worker: the answer carries a `token`, and
  * `tokens/{token}.json` gives the `service_request_id` once the ticket exists (normally within a
- * second). Confidential reports never appear; no reporter identity is ever shown.
+ * second). Confidential reports never appear, nor reports not yet verified or archived (a 404, as
+ * for none); no reporter identity is ever shown. Reads are limited per address
+ * ({@link READS_PER_MINUTE_PER_IP}), answered 429.
  */
 export function open311Routes(deps: Open311Deps): Router {
   const router = express.Router();
@@ -50,6 +58,21 @@ export function open311Routes(deps: Open311Deps): Router {
     res.set('access-control-allow-origin', '*');
     next();
   });
+  // Reads need no key, so they are limited by address, before any work (a scan of the window, a
+  // lookup of ids). A 429 comes in the spec's error shape, with Retry-After.
+  router.use(
+    base,
+    rateLimit({
+      windowMs: 60_000,
+      limit: READS_PER_MINUTE_PER_IP,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      skip: (req) => req.method !== 'GET' && req.method !== 'HEAD',
+      handler: (_req, _res, next) => {
+        next(new Open311Error(429, 'Too many requests from this address; retry after Retry-After seconds'));
+      },
+    }),
+  );
 
   router.get(`${base}/discovery.:format`, (req, res) => {
     const format = formatOf(req.params.format);
@@ -90,6 +113,14 @@ export function open311Routes(deps: Open311Deps): Router {
       throw new Open311Error(400, `${field}: ${issue?.message ?? 'invalid'}`, field);
     }
     const routing = deps.routing();
+    // An unknown code is a mistake to say so, not an empty answer after reading the whole window.
+    const unknown = parsed.data.service_code?.find((code) => !routing.categories.some((c) => c.id === code));
+    if (unknown)
+      throw new Open311Error(
+        400,
+        `service_code: no such service: ${unknown} (see services.json)`,
+        'service_code',
+      );
     const tickets = await deps.query.search(parsed.data, deps.now());
     sendOpen311(
       res,

@@ -264,6 +264,40 @@ describe('Open311 GeoReport v2', () => {
     await hidden(); // archived: spam, a duplicate, never completed
   });
 
+  it('refuses an unknown service_code and an overlong id list (400 naming the parameter)', async () => {
+    for (const query of ['service_code=zzz', 'service_code=kesehatan,zzz']) {
+      const res = await get(`/requests.json?${query}`);
+      expect({ query, status: res.status, json: res.json }).toEqual({
+        query,
+        status: 400,
+        json: [
+          {
+            code: 400,
+            description: expect.stringMatching(/^service_code: no such service/),
+            field: 'service_code',
+          },
+        ],
+      });
+    }
+    const xml = await get('/requests.xml?service_code=zzz');
+    expect(xml.status).toBe(400);
+    expect(xml.text).toContain('<field>service_code</field>');
+    expect((await get('/requests.json?service_code=kesehatan,pendidikan')).status).toBe(200);
+
+    const idList = (n: number) =>
+      Array.from({ length: n }, (_, i) => `ADU-${String(2222 + i).replace(/[01]/g, '3')}-2222`).join(',');
+    expect((await get(`/requests.json?service_request_id=${idList(50)}`)).status).toBe(200);
+    const tooMany = await get(`/requests.json?service_request_id=${idList(51)}`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json).toEqual([
+      {
+        code: 400,
+        description: expect.stringMatching(/^service_request_id: at most 50/),
+        field: 'service_request_id',
+      },
+    ]);
+  });
+
   it('applies the spec’s window: 90 days by default, no wider, and refuses bad dates', async () => {
     const made = await app.service.createFromJob(ticketJobFixture('o311-window'));
     const id = made.ticket.trackingId;
