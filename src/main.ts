@@ -470,6 +470,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           routing: () => flows.routing,
           query: new Open311Query(redis, keys),
           apiKeys,
+          // The agency API's per-key limit applies to Open311 POSTs too: each one makes a ticket.
+          requestsPerMinutePerKey: config.API_REQUESTS_PER_MINUTE_PER_KEY,
           enqueueTicket: async (job) => {
             await queues.tickets.add('ticket', job, { jobId: ticketJobId(job.submission.submissionId) });
           },

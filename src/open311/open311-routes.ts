@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { ApiKeys } from '../auth/api-keys.ts';
+import type { ApiKeyRecord, ApiKeys } from '../auth/api-keys.ts';
 import type { Routing } from '../flows/schema.ts';
 import type { TicketJob } from '../queue/queues.ts';
 import { formatOf, Open311Error, sendOpen311, sendOpen311Error } from './open311-format.ts';
@@ -25,6 +25,8 @@ export interface Open311Deps {
   routing: () => Routing;
   query: Open311Query;
   apiKeys: ApiKeys;
+  /** POSTs one key may make per minute: the agency API's setting (`API_REQUESTS_PER_MINUTE_PER_KEY`). */
+  requestsPerMinutePerKey: number;
   /** Puts a ticket job on the `tickets` queue under its id (as the chat does). */
   enqueueTicket: (job: TicketJob) => Promise<void>;
   /** The tracking id of a submission's ticket, once the worker made it. */
@@ -40,6 +42,17 @@ export interface Open311Deps {
 /** A token is the submission id without its `sub_` prefix: it names the ticket job, nothing more. */
 const TOKEN = /^o311_[A-Za-z0-9_-]{24}$/;
 
+/** Checks the POST's `api_key` field; a missing, unknown or revoked key is the spec's 403. */
+function requireApiKey(apiKeys: ApiKeys): RequestHandler {
+  return async (req, res, next) => {
+    const apiKey = (req.body as Record<string, unknown> | undefined)?.api_key;
+    const key = typeof apiKey === 'string' && apiKey ? await apiKeys.verify(apiKey) : null;
+    if (!key) throw new Open311Error(403, 'api_key: missing, unknown or revoked', 'api_key');
+    res.locals.key = key;
+    next();
+  };
+}
+
 /**
  * Open311 GeoReport v2 under `/open311/v2`, in JSON and XML: discovery, services (one per category
  * of `routing.yaml`, with a `region` attribute), service requests (GET public, POST with an agency or
@@ -48,7 +61,7 @@ const TOKEN = /^o311_[A-Za-z0-9_-]{24}$/;
  * `tokens/{token}.json` gives the `service_request_id` once the ticket exists (normally within a
  * second). Confidential reports never appear, nor reports not yet verified or archived (a 404, as
  * for none); no reporter identity is ever shown. Reads are limited per address
- * ({@link READS_PER_MINUTE_PER_IP}), answered 429.
+ * ({@link READS_PER_MINUTE_PER_IP}), POSTs per key (the agency API's limit), both answered 429.
  */
 export function open311Routes(deps: Open311Deps): Router {
   const router = express.Router();
@@ -73,6 +86,23 @@ export function open311Routes(deps: Open311Deps): Router {
       },
     }),
   );
+  // Each POST makes a ticket and its jobs: limited per key, as the agency API is, once the key is known.
+  const perKey = rateLimit({
+    windowMs: 60_000,
+    limit: deps.requestsPerMinutePerKey,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => (res.locals.key as ApiKeyRecord).id,
+    handler: (_req, _res, next) => {
+      next(
+        new Open311Error(
+          429,
+          'api_key: too many requests for this key; retry after Retry-After seconds',
+          'api_key',
+        ),
+      );
+    },
+  });
 
   router.get(`${base}/discovery.:format`, (req, res) => {
     const format = formatOf(req.params.format);
@@ -141,12 +171,12 @@ export function open311Routes(deps: Open311Deps): Router {
     `${base}/requests.:format`,
     express.urlencoded({ extended: false, limit: '32kb' }),
     express.json({ limit: '32kb' }),
+    requireApiKey(deps.apiKeys),
+    perKey,
     async (req: Request, res) => {
       const format = formatOf(req.params.format);
       const params = (req.body ?? {}) as Record<string, unknown>;
-      const apiKey = typeof params.api_key === 'string' ? params.api_key : '';
-      const key = apiKey ? await deps.apiKeys.verify(apiKey) : null;
-      if (!key) throw new Open311Error(403, 'api_key: missing, unknown or revoked', 'api_key');
+      const key = res.locals.key as ApiKeyRecord;
       const token = `o311_${randomBytes(18).toString('base64url')}`;
       const job = submissionFromPost(params, deps.routing(), {
         submissionId: `sub_${token}`,
