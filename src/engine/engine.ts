@@ -24,6 +24,9 @@ export interface FlowCatalog {
 }
 
 /** Wrong answers in a row after which the bot offers help or cancelling instead of asking again. */
+/** The edit list's way back to the summary, unchanged (not a step id: those are YAML keys without "~"). */
+const EDIT_BACK = '~summary';
+
 export const MAX_WRONG = 3;
 
 /** The part of a session that belongs to the flow in progress: what no flow looks like. */
@@ -206,6 +209,7 @@ class Turn {
   // ── Global words ──────────────────────────────────────────────────────────────────────────
 
   private onGlobal(word: GlobalWord): void {
+    const overlay = this.s.overlay;
     this.s = { ...this.s, overlay: null };
     const flow = this.flow;
     switch (word) {
@@ -232,6 +236,8 @@ class Turn {
         return this.cancel();
       case 'back':
         if (!flow) return this.showMenu();
+        // From the list of answers to change, "back" is the summary it came from.
+        if (overlay === 'editPick') return this.askCurrent(flow);
         return this.back(flow);
       case 'skip':
         if (!flow) return this.showMenu();
@@ -381,7 +387,17 @@ class Turn {
           .map((id) => flow.stepsById.get(id))
           .filter((s): s is Step => !!s && s.kind !== 'confirm')
           .map((s) => ({ value: s.id, labels: [s.summary_label?.id ?? s.id, s.summary_label?.en ?? s.id] }));
-        const stepId = pick('~edit|', options);
+        const stepId = pick('~edit|', [
+          ...options,
+          {
+            value: EDIT_BACK,
+            labels: [t('id', 'editBack'), t('en', 'editBack'), 'ringkasan', 'summary', 'tidak jadi'],
+          },
+        ]);
+        if (stepId === EDIT_BACK) {
+          this.askCurrent(flow);
+          return true;
+        }
         if (!stepId || !flow.stepsById.has(stepId)) {
           this.s = { ...this.s, overlay: 'editPick' };
           this.askEditPick(flow);
@@ -427,6 +443,7 @@ class Turn {
       .map((id) => flow.stepsById.get(id))
       .filter((s): s is Step => !!s && s.kind !== 'confirm' && s.id in this.s.answers)
       .map((s) => ({ payload: `~edit|${s.id}`, label: s.summary_label?.[lang] ?? s.id }));
+    choices.push({ payload: `~edit|${EDIT_BACK}`, label: t(lang, 'editBack') });
     this.out.push({ text: t(lang, 'editPick'), choices });
   }
 

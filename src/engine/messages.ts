@@ -136,6 +136,7 @@ const MESSAGES = {
   confirmEdit: { id: 'Ubah jawaban', en: 'Change an answer' },
   confirmCancel: { id: 'Batal', en: 'Cancel' },
   editPick: { id: 'Jawaban mana yang ingin diubah?', en: 'Which answer would you like to change?' },
+  editBack: { id: 'Kembali ke ringkasan', en: 'Back to the summary' },
   skipped: { id: '(dilewati)', en: '(skipped)' },
   files: { id: '{n} berkas', en: '{n} file(s)' },
   followUpFormat: {

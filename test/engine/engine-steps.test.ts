@@ -496,6 +496,20 @@ describe('confirm step', () => {
     ]);
   });
 
+  it.each([
+    ['its button', press('~edit|~summary')],
+    ['typed "tidak jadi"', text('tidak jadi')],
+    ['the global "kembali"', text('kembali')],
+  ])('from the list of answers to change, back to the summary unchanged: %s', (_, inbound) => {
+    const r = reportTo('confirm');
+    const edit = run([press('confirm|edit')], { session: r.session });
+    const back = run([inbound], { session: edit.session });
+    expect(back.session.stepId).toBe('confirm');
+    expect(back.session.overlay).toBeNull();
+    expect(back.session.answers).toEqual(r.session.answers);
+    expectAsks(back.last[0], 'confirm');
+  });
+
   it('edit → pick an answer → change it → back at the summary with the new answer, then send', () => {
     const r = reportTo('confirm');
     const edit = run([press('confirm|edit')], { session: r.session });
@@ -511,8 +525,10 @@ describe('confirm step', () => {
       '~edit|attachments',
       '~edit|anonymous',
       '~edit|confidential',
+      '~edit|~summary',
     ]);
     expect(edit.last[0]?.choices?.[3]?.label).toBe('Judul');
+    expect(edit.last[0]?.choices?.at(-1)?.label).toBe('Kembali ke ringkasan');
 
     const pick = run([press('~edit|title')], { session: edit.session });
     expectAsks(pick.last[0], 'title');
