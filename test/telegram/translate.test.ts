@@ -141,6 +141,34 @@ describe('Telegram update → inbound', () => {
         },
       ],
     });
+    // The rating question is part of the resolved report's update: a "5" replied to it is a rating.
+    const rating = message({
+      text: '5',
+      reply_to_message: {
+        message_id: 3,
+        date: 1,
+        chat: privateChat,
+        from: { id: 1, is_bot: true, first_name: 'Aduan' },
+        text: 'Laporan ADU-2GA8-K99E selesai ditindaklanjuti. Mohon beri penilaian 1–5.',
+      },
+    });
+    expect(updateToInbound(rating, BOT)).toMatchObject({
+      messages: [{ inbound: { kind: 'text', text: '5' } }],
+    });
+    // A reply to a help text quoting the example number (not a real one) is just text.
+    const example = message({
+      text: 'ADU-2GA8-K99E',
+      reply_to_message: {
+        message_id: 4,
+        date: 1,
+        chat: privateChat,
+        from: { id: 1, is_bot: true, first_name: 'Aduan' },
+        text: 'Nomor pelacakan tidak dikenali. Contoh: ADU-7KQ2-M9XF',
+      },
+    });
+    expect(updateToInbound(example, BOT)).toMatchObject({
+      messages: [{ inbound: { kind: 'text', text: 'ADU-2GA8-K99E' } }],
+    });
     // A reply to the citizen's own message is just text.
     const own = message({
       text: 'ok',

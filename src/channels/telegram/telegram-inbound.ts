@@ -1,8 +1,11 @@
 import type { Update } from 'grammy/types';
 import type { Inbound } from '../../engine/types.ts';
+import { normalizeTrackingNumber } from '../../tickets/tracking-number.ts';
 
 /** A tracking number as the bot writes it in its messages. */
-const TRACKING_IN_TEXT = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/;
+const TRACKING_IN_TEXT_ALL = /ADU-[2-9A-Y]{4}-[2-9A-Y]{4}/g;
+/** What answers the rating question of a resolved report's update (a typed 1–5, 6, "belum selesai"). */
+const RATING_REPLY = /^(?:[1-6]|belum selesai|belum|not solved)$/i;
 
 /** The longest text taken from one Telegram message (Telegram's own limit is 4096). */
 export const MAX_TELEGRAM_TEXT = 4096;
@@ -125,10 +128,15 @@ export function updateToInbound(update: Update, botUsername: string): TelegramUp
         chatId,
         messages: commandMessages(update.update_id, command.command, command.args),
       };
-    // A reply to one of the bot's updates about a report adds to that report ("balas ADU-…").
-    const about = message.reply_to_message?.from?.is_bot
-      ? TRACKING_IN_TEXT.exec(message.reply_to_message.text ?? '')?.[0]
-      : undefined;
+    // A reply to one of the bot's updates about a report adds to that report ("balas ADU-…"). Not
+    // a bare rating ("5", "belum selesai": the answer to the rating question in the same update),
+    // and only a real tracking number: the help texts' examples (ADU-7KQ2-M9XF) fail the check symbol.
+    const about =
+      message.reply_to_message?.from?.is_bot && !RATING_REPLY.test(message.text.trim())
+        ? [...(message.reply_to_message.text ?? '').matchAll(TRACKING_IN_TEXT_ALL)]
+            .map((m) => normalizeTrackingNumber(m[0]))
+            .find((id) => id !== null)
+        : undefined;
     if (about)
       return one({ kind: 'text', text: `balas ${about} ${message.text}`.slice(0, MAX_TELEGRAM_TEXT) });
     return one({ kind: 'text', text: message.text.slice(0, MAX_TELEGRAM_TEXT) });
