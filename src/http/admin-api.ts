@@ -10,6 +10,7 @@ import {
 } from '../privacy/forget-chat.ts';
 import { requireToken } from './admin-auth.ts';
 import { ApiError, parseBody } from './errors.ts';
+import { noStore } from './no-store.ts';
 
 export interface AdminApiDeps {
   apiKeys: ApiKeys;
@@ -32,7 +33,7 @@ const createBody = z.strictObject({
  */
 export function adminApi(deps: AdminApiDeps): Router {
   const router = express.Router();
-  router.use('/admin/api', requireToken([deps.adminToken]));
+  router.use('/admin/api', noStore, requireToken([deps.adminToken]));
   router.get('/admin/api/keys', async (_req, res) => {
     res.json({ items: await deps.apiKeys.list() });
   });

@@ -9,6 +9,7 @@ import { type Actor, type TicketService, UnknownAgencyError } from '../tickets/t
 import { normalizeTrackingNumber } from '../tickets/tracking-number.ts';
 import { agencyRouteBody, listQuery, noteBody, replyBody, routeBody, statusBody } from './api-schemas.ts';
 import { ApiError, parseBody } from './errors.ts';
+import { noStore } from './no-store.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface AgencyApiDeps {
@@ -58,6 +59,7 @@ function actorOf(key: ApiKeyRecord): Actor {
  */
 export function agencyApi(deps: AgencyApiDeps): Router {
   const router = express.Router();
+  router.use('/api/v1', noStore);
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
@@ -230,7 +232,8 @@ export function agencyApi(deps: AgencyApiDeps): Router {
       'content-disposition': `attachment; filename="${name}"`,
       'x-content-type-options': 'nosniff',
     });
-    res.sendFile(path, (err) => {
+    // No `Cache-Control: public` (sendFile's default): the router's no-store stands for a citizen's file.
+    res.sendFile(path, { cacheControl: false, lastModified: false }, (err) => {
       if (err && !res.headersSent)
         res
           .status(404)

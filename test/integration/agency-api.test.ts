@@ -253,6 +253,9 @@ describe('the agency API', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}-1.png"`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // A citizen's photo, fetched with a key: no cache may keep it (sendFile's default was `public`).
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('last-modified')).toBeNull();
     expect(Buffer.from(await res.arrayBuffer())).toEqual(png);
     expect(
       (
@@ -275,6 +278,19 @@ describe('the agency API', () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it('marks every answer no-store: tickets, lists, refusals', async () => {
+    const { ticket } = await make('no-store-1', 'sleman');
+    for (const [key, path, status] of [
+      [slemanHealth, `/api/v1/tickets/${ticket.trackingId}`, 200],
+      [slemanHealth, '/api/v1/tickets', 200],
+      [bantulHealth, `/api/v1/tickets/${ticket.trackingId}`, 404],
+      [null, '/api/v1/tickets', 401],
+    ] as const) {
+      const r = await call(key, path);
+      expect([path, r.status, r.headers.get('cache-control')]).toEqual([path, status, 'no-store']);
+    }
   });
 
   it('reports statistics within the key’s scope', async () => {

@@ -17,6 +17,8 @@ describe('key management', () => {
       body: JSON.stringify({ agencyId: 'gunungkidul-dinsos' }),
     });
     expect(created.status).toBe(201);
+    // The answer carries the new key: no browser or proxy cache may keep it.
+    expect(created.headers.get('cache-control')).toBe('no-store');
     const { key, id, role, agencyId } = (await created.json()) as {
       key: string;
       id: string;
@@ -28,7 +30,9 @@ describe('key management', () => {
       (await fetch(`${env.app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${key}` } })).status,
     ).toBe(200);
 
-    const listed = (await (await admin('/admin/api/keys')).json()) as { items: Record<string, unknown>[] };
+    const list = await admin('/admin/api/keys');
+    expect(list.headers.get('cache-control')).toBe('no-store');
+    const listed = (await list.json()) as { items: Record<string, unknown>[] };
     expect(listed.items.map((k) => k.id)).toContain(id);
     // The list never carries a key or its hash.
     expect(JSON.stringify(listed)).not.toContain(key);
