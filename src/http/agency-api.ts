@@ -5,7 +5,12 @@ import type { ApiKeyRecord, ApiKeys } from '../auth/api-keys.ts';
 import { TransitionError } from '../tickets/lifecycle.ts';
 import { toAgencySummary, toAgencyView } from '../tickets/ticket.ts';
 import type { Scope, TicketQuery } from '../tickets/ticket-query.ts';
-import { type Actor, type TicketService, UnknownAgencyError } from '../tickets/ticket-service.ts';
+import {
+  type Actor,
+  type AgencyGuard,
+  type TicketService,
+  UnknownAgencyError,
+} from '../tickets/ticket-service.ts';
 import { normalizeTrackingNumber } from '../tickets/tracking-number.ts';
 import { agencyRouteBody, listQuery, noteBody, replyBody, routeBody, statusBody } from './api-schemas.ts';
 import { ApiError, parseBody } from './errors.ts';
@@ -43,6 +48,15 @@ function requireKey(apiKeys: ApiKeys): RequestHandler {
 
 function scopeOf(key: ApiKeyRecord): Scope {
   return key.role === 'coordinator' || !key.agencyId ? { all: true } : { agencyId: key.agencyId };
+}
+
+/**
+ * What a write by this key is conditional on: an agency key's write lands only on a ticket that is
+ * still its agency's when it is written (a coordinator may re-route it between the check and the write).
+ */
+function guardOf(key: ApiKeyRecord): AgencyGuard {
+  const scope = scopeOf(key);
+  return 'agencyId' in scope ? { agencyId: scope.agencyId } : {};
 }
 
 function actorOf(key: ApiKeyRecord): Actor {
@@ -131,7 +145,15 @@ export function agencyApi(deps: AgencyApiDeps): Router {
       const { ticket } = await visible(String(req.params.trackingId), key);
       const body = parseBody(statusBody, req.body);
       try {
-        await deps.service.changeStatus(ticket.trackingId, body.status, body.note, actorOf(key));
+        // null when the ticket moved to another agency meanwhile: nothing changed, and the answer
+        // below is the usual 404 (it reads the ticket again with this key's scope).
+        await deps.service.changeStatus(
+          ticket.trackingId,
+          body.status,
+          body.note,
+          actorOf(key),
+          guardOf(key),
+        );
       } catch (err) {
         if (err instanceof TransitionError) {
           const noteMissing = err.reason === 'note_required';
@@ -155,7 +177,8 @@ export function agencyApi(deps: AgencyApiDeps): Router {
       const key = res.locals.key;
       const { ticket } = await visible(String(req.params.trackingId), key);
       const body = parseBody(replyBody, req.body);
-      await deps.service.reply(ticket.trackingId, body.message, actorOf(key));
+      if (!(await deps.service.reply(ticket.trackingId, body.message, actorOf(key), guardOf(key))))
+        throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
       await respondWithTicket(res, ticket.trackingId, key, 201);
     },
   );
@@ -167,7 +190,8 @@ export function agencyApi(deps: AgencyApiDeps): Router {
       const key = res.locals.key;
       const { ticket } = await visible(String(req.params.trackingId), key);
       const body = parseBody(noteBody, req.body);
-      await deps.service.note(ticket.trackingId, body.note, actorOf(key));
+      if (!(await deps.service.note(ticket.trackingId, body.note, actorOf(key), guardOf(key))))
+        throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
       await respondWithTicket(res, ticket.trackingId, key, 201);
     },
   );

@@ -39,6 +39,21 @@ export class UnknownAgencyError extends Error {
   }
 }
 
+/**
+ * `agencyId`: change the ticket only if it is still this agency's. An agency's write is checked
+ * against its scope before it is made, but a coordinator may re-route the ticket in between (and a
+ * conflicting update re-runs the change on the ticket as re-read): without this, agency A's reply
+ * would reach the reporter under agency B's name. Checked inside the versioned update; a ticket of
+ * another agency changes nothing and the call answers null, as for no ticket.
+ */
+export interface AgencyGuard {
+  agencyId?: string;
+}
+
+function notTheAgencys(ticket: Ticket, guard: AgencyGuard): boolean {
+  return guard.agencyId !== undefined && ticket.agencyId !== guard.agencyId;
+}
+
 /** Who is acting on a ticket. */
 export interface Actor {
   kind: 'agency' | 'coordinator' | 'system' | 'reporter';
@@ -126,13 +141,18 @@ export class TicketService {
     return stored && event ? { ticket: stored.ticket, event } : null;
   }
 
-  /** The agency answers the reporter: recorded, and relayed to the reporter's chat. */
+  /**
+   * The agency answers the reporter: recorded, and relayed to the reporter's chat (in the name of the
+   * ticket's agency). `agencyId`: see {@link AgencyGuard}.
+   * @returns null when there is no such ticket, or it is not that agency's (nothing recorded or sent)
+   */
   async reply(
     trackingId: string,
     message: string,
     actor: Actor,
+    options: AgencyGuard = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
-    const result = await this.record(trackingId, { type: 'reply', note: message }, actor);
+    const result = await this.record(trackingId, { type: 'reply', note: message }, actor, options);
     if (!result) return null;
     const { ticket, event } = result;
     await this.notifyReporter(
@@ -144,13 +164,18 @@ export class TicketService {
     return result;
   }
 
-  /** An internal note: recorded in the history, never shown to the reporter. */
+  /**
+   * An internal note: recorded in the history, never shown to the reporter. `agencyId`: see
+   * {@link AgencyGuard}.
+   * @returns null when there is no such ticket, or it is not that agency's (nothing recorded)
+   */
   note(
     trackingId: string,
     note: string,
     actor: Actor,
+    options: AgencyGuard = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
-    return this.record(trackingId, { type: 'note', note }, actor);
+    return this.record(trackingId, { type: 'note', note }, actor, options);
   }
 
   /** Something the reporter added to their report from their chat. */
@@ -220,12 +245,14 @@ export class TicketService {
     trackingId: string,
     fields: Pick<TicketEvent, 'type' | 'note'>,
     actor: Actor,
+    options: AgencyGuard = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
     const at = this.deps.now().toISOString();
-    const result = await this.deps.store.update(trackingId, (ticket) => ({
-      ticket: { ...ticket, updatedAt: at },
-      event: { at, actor, ...fields },
-    }));
+    const result = await this.deps.store.update(trackingId, (ticket) =>
+      notTheAgencys(ticket, options)
+        ? null
+        : { ticket: { ...ticket, updatedAt: at }, event: { at, actor, ...fields } },
+    );
     if (!result?.event) return null;
     await this.publish(result.ticket, result.event);
     return { ticket: result.ticket, event: result.event };
@@ -237,18 +264,23 @@ export class TicketService {
 
   /**
    * Moves a ticket to `to` if the lifecycle allows it, records the event and tells the reporter.
+   * `agencyId`: see {@link AgencyGuard}.
    * @throws TransitionError when the transition is not allowed
-   * @returns null when there is no such ticket
+   * @returns null when there is no such ticket, or it is not that agency's (nothing recorded or sent)
    */
   async changeStatus(
     trackingId: string,
     to: Status,
     note: string | undefined,
     actor: Actor,
-    options: { rating?: number } = {},
+    options: { rating?: number } & AgencyGuard = {},
   ): Promise<{ ticket: Ticket; event: TicketEvent } | null> {
     const at = this.deps.now().toISOString();
+    let notTheirs = false;
     const result = await this.deps.store.update(trackingId, (ticket) => {
+      // Decided on the ticket as it is written (an update after a conflict re-reads it), not as it was checked.
+      notTheirs = notTheAgencys(ticket, options);
+      if (notTheirs) return null;
       // Already there: a retried request (its answer was lost) changes nothing.
       if (ticket.status === to) return null;
       assertTransition(ticket.status, to, note);
@@ -258,7 +290,7 @@ export class TicketService {
       if (options.rating !== undefined) changed.rating = options.rating;
       return { ticket: changed, event };
     });
-    if (!result) return null;
+    if (!result || notTheirs) return null;
     // For a retry, the event that made the status is the one to announce: if the first attempt
     // stopped before queuing its notification, this queues it; if not, the job id makes it a no-op.
     const event =

@@ -33,7 +33,8 @@ export interface InboundHookDeps {
  * read from the body before its signature is good:
  * 1. the raw body's signature (401: missing, malformed, outside the replay window, wrong, or used before);
  * 2. the body's fields (400 naming the field);
- * 3. the ticket is this agency's (404 otherwise, the same answer as for no ticket);
+ * 3. the ticket is this agency's (404 otherwise, the same answer as for no ticket), also when the
+ *    change is written: a coordinator may re-route it in between;
  * 4. the lifecycle allows the change (409; the same status again is a harmless no-op).
  */
 export function inboundHookRoutes(deps: InboundHookDeps): Router {
@@ -73,11 +74,18 @@ export function inboundHookRoutes(deps: InboundHookDeps): Router {
     if (!found || found.ticket.agencyId !== agencyId)
       throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
     try {
-      const result = await deps.service.changeStatus(found.ticket.trackingId, body.status, body.note, {
-        kind: 'agency',
-        id: agencyId,
-      });
-      const ticket = result?.ticket ?? found.ticket;
+      const result = await deps.service.changeStatus(
+        found.ticket.trackingId,
+        body.status,
+        body.note,
+        { kind: 'agency', id: agencyId },
+        { agencyId },
+      );
+      // null: nothing was written — the ticket moved to another agency (or went) since the check
+      // above (a 404 as for no ticket), or it already had that status with no event to show.
+      const ticket = result?.ticket ?? (await deps.tickets.get(found.ticket.trackingId))?.ticket;
+      if (!ticket || ticket.agencyId !== agencyId)
+        throw new ApiError(404, 'not_found', 'No such ticket.', 'trackingId');
       res.json({ ticket: toAgencySummary(ticket), event: result?.event ?? null });
     } catch (err) {
       if (err instanceof TransitionError) {

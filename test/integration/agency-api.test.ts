@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { AttachmentStore } from '../../src/attachments/attachment-store.ts';
+import { notificationJobId } from '../../src/queue/queues.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import { completeReport, WebChatClient } from '../support/web-client.ts';
@@ -291,6 +292,59 @@ describe('the agency API', () => {
       const r = await call(key, path);
       expect([path, r.status, r.headers.get('cache-control')]).toEqual([path, status, 'no-store']);
     }
+  });
+
+  describe('a write racing a re-route to another agency', () => {
+    const agency = { kind: 'agency', id: 'sleman-dinkes' } as const;
+    const eventTypes = async (id: string) => (await app.tickets.events(id)).map((e) => e.type);
+    const noticeFor = (id: string, seq: number) =>
+      app.queues.notifications.getJob(notificationJobId(id, seq));
+
+    it('the service changes nothing when the ticket is not the expected agency’s any more', async () => {
+      const { ticket } = await make('race-service-1', 'sleman');
+      const id = ticket.trackingId;
+      // As if a coordinator re-routed it to bantul-dinkes after sleman-dinkes's key was checked.
+      await app.service.reroute(id, 'bantul-dinkes', undefined, { kind: 'coordinator' });
+      const guard = { agencyId: 'sleman-dinkes' };
+      expect(await app.service.reply(id, 'Balasan Sleman.', agency, guard)).toBeNull();
+      expect(await app.service.note(id, 'Catatan Sleman.', agency, guard)).toBeNull();
+      expect(await app.service.changeStatus(id, 'in_progress', undefined, agency, guard)).toBeNull();
+      expect(await eventTypes(id)).toEqual(['created', 'rerouted']);
+      expect(await noticeFor(id, 3)).toBeUndefined();
+      expect((await app.tickets.get(id))?.ticket).toMatchObject({
+        agencyId: 'bantul-dinkes',
+        status: 'dispatched',
+      });
+      // The agency the ticket is with now may write as before.
+      expect(
+        await app.service.note(id, 'Catatan Bantul.', agency, { agencyId: 'bantul-dinkes' }),
+      ).not.toBeNull();
+    });
+
+    it('through the API: 404 and nothing recorded or sent, when the re-route lands between check and write', async () => {
+      for (const [path, method, body] of [
+        ['replies', 'reply', { message: 'Balasan Sleman.' }],
+        ['notes', 'note', { note: 'Catatan Sleman.' }],
+        ['status', 'changeStatus', { status: 'verified' }],
+      ] as const) {
+        const { ticket } = await make(`race-api-${path}`, 'sleman');
+        const id = ticket.trackingId;
+        const original = app.service[method].bind(app.service) as (...a: unknown[]) => Promise<unknown>;
+        // The route has checked the key's scope; the coordinator's re-route lands just before the write.
+        const racing = vi.spyOn(app.service, method).mockImplementationOnce((async (...args: unknown[]) => {
+          await app.service.reroute(id, 'bantul-dinkes', undefined, { kind: 'coordinator' });
+          return original(...args);
+        }) as never);
+        try {
+          const r = await call(slemanHealth, `/api/v1/tickets/${id}/${path}`, body);
+          expect([path, r.status, r.json.error?.code]).toEqual([path, 404, 'not_found']);
+        } finally {
+          racing.mockRestore();
+        }
+        expect(await eventTypes(id)).toEqual(['created', 'rerouted']);
+        expect(await noticeFor(id, 3)).toBeUndefined();
+      }
+    });
   });
 
   it('reports statistics within the key’s scope', async () => {

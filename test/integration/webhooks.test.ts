@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { notificationJobId } from '../../src/queue/queues.ts';
 import { webhookJobId } from '../../src/webhooks/webhook-job.ts';
 import { WebhookSettings } from '../../src/webhooks/webhook-settings.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
@@ -176,6 +177,25 @@ describe('agency webhooks, out and in', () => {
       const other = await post('bantul-dinkes', body, sign(secret, body));
       expect(other.status).toBe(401);
       expect((await app.tickets.get(ticket.trackingId))?.ticket.status).toBe('received');
+    });
+
+    it('changes nothing when the ticket was re-routed to another agency between the check and the write (404)', async () => {
+      const { ticket } = await make('wh-in-race');
+      const id = ticket.trackingId;
+      const original = app.service.changeStatus.bind(app.service);
+      const racing = vi.spyOn(app.service, 'changeStatus').mockImplementationOnce(async (...args) => {
+        await app.service.reroute(id, 'bantul-dinkes', undefined, { kind: 'coordinator' });
+        return original(...args);
+      });
+      const body = JSON.stringify({ trackingId: id, status: 'verified' });
+      try {
+        const res = await post('sleman-dinkes', body, sign(secret, body));
+        expect([res.status, res.json.error?.code]).toEqual([404, 'not_found']);
+      } finally {
+        racing.mockRestore();
+      }
+      expect((await app.tickets.events(id)).map((e) => e.type)).toEqual(['created', 'rerouted']);
+      expect(await app.queues.notifications.getJob(notificationJobId(id, 3))).toBeUndefined();
     });
 
     it('another agency’s ticket is a 404, a refused transition a 409, a bad body a 400 naming the field', async () => {
