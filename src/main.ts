@@ -465,6 +465,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           tickets,
           service,
           now: () => new Date(),
+          log,
         }),
         open311Routes({
           routing: () => flows.routing,

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notificationJobId } from '../../src/queue/queues.ts';
+import { SIGNATURE_REFUSED } from '../../src/webhooks/inbound-hook.ts';
 import { webhookJobId } from '../../src/webhooks/webhook-job.ts';
 import { WebhookSettings } from '../../src/webhooks/webhook-settings.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
@@ -149,14 +150,15 @@ describe('agency webhooks, out and in', () => {
 
       const replay = await post('sleman-dinkes', body, signature);
       expect(replay.status).toBe(401);
-      expect(replay.json.error).toMatchObject({ code: 'signature_replayed', field: 'x-aduan-signature' });
+      expect(replay.json.error).toEqual({ ...SIGNATURE_REFUSED, field: 'x-aduan-signature' });
+      expect(app.logs.lines.some((l) => l.includes('"problem":"signature_replayed"'))).toBe(true);
       // Lower-case or spaced tracking numbers work as everywhere else.
       const again = JSON.stringify({ trackingId: ticket.trackingId.toLowerCase(), status: 'dispatched' });
       expect((await post('sleman-dinkes', again, sign(secret, again))).status).toBe(200);
       expect((await app.tickets.get(ticket.trackingId))?.ticket.status).toBe('dispatched');
     });
 
-    it('refuses forged, stale, future, missing and malformed signatures, changing nothing', async () => {
+    it('refuses forged, stale, future, missing and malformed signatures with one answer, changing nothing', async () => {
       const { ticket } = await make('wh-in-forged');
       const body = JSON.stringify({ trackingId: ticket.trackingId, status: 'verified' });
       const now = Math.floor(Date.now() / 1000);
@@ -169,14 +171,25 @@ describe('agency webhooks, out and in', () => {
         ['no v1', `t=${now}`, 'signature_malformed'],
         ['not hex', `t=${now},v1=${'z'.repeat(64)}`, 'signature_malformed'],
       ];
-      for (const [name, signature, code] of cases) {
+      const refused = { status: 401, error: { ...SIGNATURE_REFUSED, field: 'x-aduan-signature' } };
+      for (const [name, signature, problem] of cases) {
         const res = await post('sleman-dinkes', body, signature);
-        expect({ name, status: res.status, code: res.json.error?.code }).toEqual({ name, status: 401, code });
+        expect({ name, status: res.status, error: res.json.error }).toEqual({ name, ...refused });
+        // Why, for the operator: in a debug line, without the signature.
+        const line = app.logs.lines.findLast((l) => l.includes('agency webhook refused'));
+        expect(line).toContain(`"problem":"${problem}"`);
+        if (signature) expect(line).not.toContain(signature);
       }
-      // An agency without a webhook (so without a secret) cannot post at all.
+      // An agency without a webhook (so without a secret) gets the very same answers: nothing tells
+      // a stranger which agencies have one.
+      for (const [name, signature] of cases) {
+        const res = await post('bantul-dinkes', body, signature);
+        expect({ name, status: res.status, error: res.json.error }).toEqual({ name, ...refused });
+      }
       const other = await post('bantul-dinkes', body, sign(secret, body));
-      expect(other.status).toBe(401);
+      expect({ status: other.status, error: other.json.error }).toEqual(refused);
       expect((await app.tickets.get(ticket.trackingId))?.ticket.status).toBe('received');
+      expect(app.logs.lines.join('\n')).not.toContain(secret);
     });
 
     it('changes nothing when the ticket was re-routed to another agency between the check and the write (404)', async () => {
