@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STATUSES } from '../tickets/lifecycle.ts';
 import { ticketEventSchema, ticketSchema } from '../tickets/ticket.ts';
+import { decodeCursor } from '../tickets/ticket-query.ts';
 
 /**
  * The agency API's request shapes, in one place: the routes validate with them and the OpenAPI
@@ -22,7 +23,12 @@ export const listQuery = z.strictObject({
     .optional(),
   since: z.iso.datetime({ offset: true }).optional().describe('Only tickets created at or after this time'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional().describe('The `next` value of the previous page'),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => decodeCursor(c) !== null, 'not a cursor this API gave out: pass `next` as it came')
+    .optional()
+    .describe('The `next` value of the previous page'),
 });
 
 export const statusBody = z.strictObject({

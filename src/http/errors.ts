@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { TicketConflictError } from '../tickets/ticket-store.ts';
 
 /**
  * An error an API caller can act on: an HTTP status, a stable machine-readable code, and the field
@@ -33,13 +34,22 @@ export const notFound: RequestHandler = (_req, res) => {
 
 /**
  * Turns thrown errors into the API's error shape. Body-parser failures (malformed JSON, a body over
- * the limit) keep their 4xx; anything unexpected is a 500 that reveals nothing.
+ * the limit) keep their 4xx; a ticket that kept changing under the request is a 409 `conflict` to
+ * retry; anything unexpected is a 500 that reveals nothing.
  */
 export function errorHandler(log: { error(o: object, m: string): void }): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     if (err instanceof ApiError) {
       res.status(err.status).json({
         error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+      });
+      return;
+    }
+    // Others kept changing the ticket while this request tried to (the store gave up after its
+    // retries): nothing was written, and the same request a moment later will most likely go through.
+    if (err instanceof TicketConflictError) {
+      res.status(409).json({
+        error: { code: 'conflict', message: 'The ticket is being changed by someone else; try again.' },
       });
       return;
     }

@@ -72,7 +72,7 @@ export function openApiDocument(): object {
           parameters: queryParameters(listQuery),
           responses: {
             '200': { description: 'A page of tickets', ...json(ticketList) },
-            '400': error('A bad filter'),
+            '400': error('A bad filter, or a `cursor` this API did not give out'),
             ...standardErrors,
           },
         },
@@ -95,7 +95,9 @@ export function openApiDocument(): object {
               ...json(ticketView),
             },
             '400': error('A bad body'),
-            '409': error('Not allowed from the current status, or a note is required'),
+            '409': error(
+              'Not allowed from the current status, or a note is required; `conflict`: the ticket kept changing under the request, try again',
+            ),
             ...standardErrors,
           },
         },
@@ -108,6 +110,7 @@ export function openApiDocument(): object {
           responses: {
             '201': { description: 'The ticket', ...json(ticketView) },
             '400': error('A bad body'),
+            '409': error('`conflict`: the ticket kept changing under the request; try again'),
             ...standardErrors,
           },
         },
@@ -120,6 +123,7 @@ export function openApiDocument(): object {
           responses: {
             '201': { description: 'The ticket', ...json(ticketView) },
             '400': error('A bad body'),
+            '409': error('`conflict`: the ticket kept changing under the request; try again'),
             ...standardErrors,
           },
         },
@@ -145,7 +149,7 @@ export function openApiDocument(): object {
             '400': error(
               'A bad body: an unknown agency (`unknown_agency`, field `agencyId`); for an agency key, no reason (field `note`) or its own agency (`same_agency`, field `agencyId`)',
             ),
-            '409': error('The ticket is closed or archived'),
+            '409': error('The ticket is closed or archived; `conflict`: it kept changing, try again'),
             ...standardErrors,
           },
         },

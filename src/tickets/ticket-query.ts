@@ -92,7 +92,10 @@ export class TicketQuery {
     return true;
   }
 
-  /** One page of tickets, newest first, and the cursor of the next page (null at the end). */
+  /**
+   * One page of tickets, newest first, and the cursor of the next page (null at the end).
+   * @throws RangeError when `cursor` is not one that `list` made (check it with `decodeCursor` first)
+   */
   async list(
     scope: Scope,
     filter: TicketFilter,
@@ -102,7 +105,10 @@ export class TicketQuery {
   ): Promise<{ items: TicketWithDeadlines[]; next: string | null }> {
     const index = this.indexFor(scope, filter);
     const min = filter.since ? filter.since.getTime() : '-inf';
-    let position = cursor ? decodeCursor(cursor) : null;
+    let position = cursor === null ? null : decodeCursor(cursor);
+    // Never a silent restart at page 1 (a client would loop over the same pages): callers validate
+    // the cursor first (the API answers 400), so one that is not ours here is a bug.
+    if (cursor !== null && !position) throw new RangeError('not a ticket list cursor');
     const items: TicketWithDeadlines[] = [];
     let scanned = 0;
     while (items.length < limit && scanned < SCAN_LIMIT) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { AttachmentStore } from '../../src/attachments/attachment-store.ts';
 import { notificationJobId } from '../../src/queue/queues.ts';
+import { TicketConflictError } from '../../src/tickets/ticket-store.ts';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { ticketJobFixture } from '../support/fixtures.ts';
 import { completeReport, WebChatClient } from '../support/web-client.ts';
@@ -292,6 +293,51 @@ describe('the agency API', () => {
       const r = await call(key, path);
       expect([path, r.status, r.headers.get('cache-control')]).toEqual([path, status, 'no-store']);
     }
+  });
+
+  it('refuses a cursor it did not give out with a 400 naming `cursor`, instead of starting over', async () => {
+    await make('cursor-1', 'sleman');
+    await make('cursor-2', 'sleman');
+    const first = await call(slemanHealth, '/api/v1/tickets?limit=1');
+    const next = first.json.next as string;
+    expect(typeof next).toBe('string');
+    expect((await call(slemanHealth, `/api/v1/tickets?limit=1&cursor=${next}`)).status).toBe(200);
+    const forged = Buffer.from('123:not-a-ticket').toString('base64url');
+    for (const cursor of ['garbage', 'null', '', forged, next.slice(0, -3)]) {
+      const r = await call(slemanHealth, `/api/v1/tickets?limit=1&cursor=${encodeURIComponent(cursor)}`);
+      expect([cursor, r.status, r.json.error?.code, r.json.error?.field]).toEqual([
+        cursor,
+        400,
+        'invalid_request',
+        'cursor',
+      ]);
+    }
+  });
+
+  it('answers 409 `conflict` when the ticket kept changing under the request, and writes nothing', async () => {
+    const { ticket } = await make('conflict-1', 'sleman');
+    const id = ticket.trackingId;
+    // As the store gives up after 10 version conflicts in a row (others writing the ticket meanwhile).
+    const busy = vi
+      .spyOn(app.tickets, 'update')
+      .mockImplementation(async (trackingId) => Promise.reject(new TicketConflictError(trackingId)));
+    try {
+      for (const [path, body] of [
+        ['status', { status: 'verified' }],
+        ['replies', { message: 'Kami tindak lanjuti.' }],
+        ['notes', { note: 'catatan' }],
+      ] as const) {
+        const r = await call(slemanHealth, `/api/v1/tickets/${id}/${path}`, body);
+        expect([path, r.status, r.json.error]).toEqual([
+          path,
+          409,
+          { code: 'conflict', message: 'The ticket is being changed by someone else; try again.' },
+        ]);
+      }
+    } finally {
+      busy.mockRestore();
+    }
+    expect((await app.tickets.events(id)).map((e) => e.type)).toEqual(['created']);
   });
 
   describe('a write racing a re-route to another agency', () => {
