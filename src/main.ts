@@ -23,6 +23,7 @@ import { adminApi } from './http/admin-api.ts';
 import { queueDashboardRoutes } from './http/admin-dashboard.ts';
 import { agencyApi } from './http/agency-api.ts';
 import { createApp } from './http/app.ts';
+import { authFailureLimit } from './http/auth-failure-limit.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { inboxRoutes } from './http/inbox-routes.ts';
 import { metricsRoute } from './http/metrics-route.ts';
@@ -410,6 +411,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           ...(whatsapp && runs('bot') ? { whatsapp: async () => whatsapp?.healthy ?? false } : {}),
         },
       }),
+      // Before every router that asks for a key or token: it counts their 401s per address.
+      authFailureLimit({ failuresPerWindow: config.AUTH_FAILURES_PER_10_MINUTES_PER_IP }),
     ];
     if (runs('bot')) {
       hub = new WebChatHub(redis, redis.duplicate({ connectionName: 'aduan-web-sub' }), keys, log);

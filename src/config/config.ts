@@ -147,6 +147,11 @@ export const configSchema = z
     WEBHOOK_TIMEOUT_SECONDS: int(1, 120).default(10),
     /** Agency API requests per minute per key. */
     API_REQUESTS_PER_MINUTE_PER_KEY: int(1, 1_000_000).default(600),
+    /**
+     * Refused keys or tokens (401) one address may present to /api/v1, /admin/* and /metrics in
+     * 10 minutes; after that it gets 429 there, even with the right one, until the 10 minutes end.
+     */
+    AUTH_FAILURES_PER_10_MINUTES_PER_IP: int(1, 1_000_000).default(30),
     /** Key for the hashed chat ids in logs; unset: a random key per process. */
     LOG_HASH_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -44,7 +44,7 @@ function queryParameters(s: z.ZodObject) {
 const standardErrors = {
   '401': error('No key, or a wrong or revoked one'),
   '404': error('No such ticket (or not this agency’s)'),
-  '429': error('Too many requests for this key'),
+  '429': error('Too many requests for this key, or too many refused keys from this address (10 minutes)'),
 };
 
 let cached: object | undefined;
