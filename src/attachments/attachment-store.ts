@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The file types Aduan accepts, with the bytes each must start with (a declared type is never trusted alone). */
@@ -14,6 +14,18 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** A stored attachment's reference: `file:<sha256>.<ext>`, a name under `DATA_DIR/attachments`. */
 export const STORED_REF = /^file:([a-f0-9]{64}\.(?:jpg|png|pdf))$/;
+
+/** A stored file as the store knows it: its type follows from its checked content, its size from the disk. */
+export interface StoredAttachment {
+  ref: string;
+  mimeType: string;
+  size: number;
+}
+
+/** The type of each stored extension (the reverse of `ATTACHMENT_TYPES`). */
+const TYPE_OF_EXT: ReadonlyMap<string, string> = new Map(
+  Object.entries(ATTACHMENT_TYPES).map(([mimeType, { ext }]) => [ext, mimeType]),
+);
 
 /** Why a file was refused; `code` is stable for API errors. */
 export class AttachmentRejected extends Error {
@@ -38,7 +50,7 @@ export class AttachmentStore {
    * Checks and stores `bytes` declared as `mimeType`.
    * @throws AttachmentRejected when the type is not accepted, the content is not of that type, or it is too large
    */
-  async put(bytes: Buffer, mimeType: string): Promise<{ ref: string; mimeType: string; size: number }> {
+  async put(bytes: Buffer, mimeType: string): Promise<StoredAttachment> {
     const type = ATTACHMENT_TYPES[mimeType.toLowerCase()];
     if (!type)
       throw new AttachmentRejected(
@@ -52,21 +64,38 @@ export class AttachmentStore {
       throw new AttachmentRejected('type_mismatch', `The file content is not ${mimeType}.`);
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`;
     await mkdir(this.dir, { recursive: true });
-    // Write then rename: a crash mid-write never leaves a half file under the final name.
-    const tmp = join(this.dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
-    await writeFile(tmp, bytes);
-    await rename(tmp, join(this.dir, name));
+    // Write then rename: a crash mid-write never leaves a half file under the final name. The
+    // temporary name is unique, so two uploads of the same file at once do not write one file.
+    const tmp = join(this.dir, `.${name}.${randomUUID()}.tmp`);
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, join(this.dir, name));
+    } catch (err) {
+      // A full disk must not also keep the part written: it would stay there for good.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
     return { ref: `file:${name}`, mimeType: mimeType.toLowerCase(), size: bytes.length };
   }
 
   /** Whether a stored reference names a file that is there. */
   async has(ref: string): Promise<boolean> {
+    return (await this.describe(ref)) !== null;
+  }
+
+  /**
+   * What the store recorded for a reference: the type its content was checked as (the name's
+   * extension) and its size on disk; null when no such file was stored (or the ref is malformed).
+   * A sender's own claims about a file are never used in its place.
+   *
+   * @example await store.describe('file:9f86…0f00.pdf') // { ref, mimeType: 'application/pdf', size: 48213 }
+   */
+  async describe(ref: string): Promise<StoredAttachment | null> {
     const name = STORED_REF.exec(ref)?.[1];
-    if (!name) return false;
-    return stat(join(this.dir, name)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
+    const mimeType = name ? TYPE_OF_EXT.get(name.slice(name.lastIndexOf('.') + 1)) : undefined;
+    if (!name || !mimeType) return null;
+    const file = await stat(join(this.dir, name)).catch(() => null);
+    return file?.isFile() ? { ref, mimeType, size: file.size } : null;
   }
 
   /** The path of a stored reference (for serving it to an agency), or null for a malformed one. */

@@ -32,7 +32,10 @@ export function createAttachmentResolver(
     for (const item of media) {
       const named = item.fileName ? { fileName: item.fileName } : {};
       if (STORED_REF.test(item.ref)) {
-        if (await store.has(item.ref)) stored.push(item);
+        // Type and size as the store recorded them, whatever the draft says (a draft saved before
+        // the web chat stopped taking them from the page may carry a type the file is not).
+        const file = await store.describe(item.ref);
+        if (file) stored.push({ ...named, ref: file.ref, mimeType: file.mimeType, size: file.size });
         else rejected.push({ ...named, mimeType: item.mimeType, reason: 'missing' });
         continue;
       }
