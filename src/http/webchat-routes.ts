@@ -36,12 +36,15 @@ const inboundSchema = z.discriminatedUnion('kind', [
     latitude: z.number().min(-90).max(90),
     longitude: z.number().min(-180).max(180),
   }),
+  // A file is named by the ref its upload returned; its type and size are what the store recorded
+  // for it. `mimeType` and `size` are still accepted (a page loaded before they were dropped sends
+  // them) but never used.
   z.strictObject({
     kind: z.literal('media'),
     media: z.strictObject({
       ref: z.string().regex(STORED_REF, 'expected a ref returned by /chat/uploads'),
-      mimeType: z.enum(Object.keys(ATTACHMENT_TYPES) as [string, ...string[]]),
-      size: z.number().int().min(1).max(MAX_ATTACHMENT_BYTES),
+      mimeType: z.string().max(100).optional(),
+      size: z.number().optional(),
       fileName: z.string().max(200).optional(),
     }),
   }),
@@ -113,7 +116,9 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     const { inbound, shown } =
       body.inbound.kind === 'choice'
         ? { inbound: { kind: 'choice' as const, payload: body.inbound.payload }, shown: body.inbound.label }
-        : { inbound: body.inbound, shown: undefined };
+        : body.inbound.kind === 'media'
+          ? { inbound: await storedMedia(deps.attachments, body.inbound.media), shown: undefined }
+          : { inbound: body.inbound, shown: undefined };
     const handling = deps.chain.handle({
       channel: 'web',
       chatId: body.chatId,
@@ -228,6 +233,26 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
   );
 
   return router;
+}
+
+/**
+ * A posted file as the inbound carries it: the ref the upload returned, the type and size the
+ * store recorded for that file (never the page's), and the name the page gave.
+ * @throws ApiError 400 naming `inbound.media.ref` when no such file was uploaded
+ */
+async function storedMedia(
+  store: AttachmentStore,
+  media: { ref: string; fileName?: string | undefined },
+): Promise<{ kind: 'media'; media: { ref: string; mimeType: string; size: number; fileName?: string } }> {
+  const file = await store.describe(media.ref);
+  if (!file)
+    throw new ApiError(
+      400,
+      'unknown_file',
+      'inbound.media.ref: no file was uploaded under this ref; upload it to /chat/uploads first.',
+      'inbound.media.ref',
+    );
+  return { kind: 'media', media: { ...file, ...(media.fileName ? { fileName: media.fileName } : {}) } };
 }
 
 /** The name the browser gave a file, reduced to letters, digits, spaces and `._-` (it is shown, never used as a path). */

@@ -293,4 +293,38 @@ describe('web chat page in a browser', () => {
     });
     expect(pageErrors).toEqual([]);
   });
+
+  it('uploads a file the citizen picks and files it with the type the server found', {
+    timeout: TEST_MS,
+  }, async () => {
+    if (!app) throw new Error('no app');
+    const pdf = Buffer.from('%PDF-1.4\n% kuitansi retribusi\n%%EOF\n');
+    await type('telah tercatat', 'lapor');
+    await press(Q.type, 'Pengaduan');
+    await press(Q.category, 'Kesehatan');
+    await press(Q.region, 'Kota Yogyakarta');
+    await type(Q.title, 'Retribusi puskesmas dipungut tanpa kuitansi resmi');
+    await type(Q.body, 'Petugas loket memungut biaya pendaftaran tetapi tidak memberi kuitansi resmi.');
+    await type(Q.date, 'kemarin');
+    await type(Q.location, 'Jalan Kenari 56, Muja Muju, Umbulharjo');
+    await waitForQuestion(page, Q.attachments);
+    // The page uploads it, then posts the ref the upload returned (its type and size are the server's).
+    await page
+      .locator('#file')
+      .setInputFiles({ name: 'kuitansi.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await botMessages(page).filter({ hasText: 'Berkas diterima (1 dari' }).waitFor();
+    await press('Berkas diterima', 'Selesai');
+    await press(Q.anonymous, 'Tidak');
+    await press(Q.confidential, 'Tidak');
+    const summary = await waitForQuestion(page, Q.summary);
+    const notices = botMessages(page).filter({ hasText: 'telah tercatat dengan nomor pelacakan' });
+    const before = await notices.count();
+    await send(summary);
+    await expect.poll(() => notices.count(), { timeout: WAIT_MS }).toBe(before + 1);
+    const trackingNo = TRACKING.exec((await notices.last().textContent()) ?? '')?.[0] ?? '';
+    expect((await app.tickets.get(trackingNo))?.ticket.attachments).toEqual([
+      expect.objectContaining({ mimeType: 'application/pdf', size: pdf.length, fileName: 'kuitansi.pdf' }),
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -318,8 +318,9 @@ async function uploadThenSend(file, turn) {
     await reportFailure(turn, res?.ok ? null : res, () => uploadThenSend(file, turn));
     return false;
   }
-  const { ref, mimeType, size, fileName } = media;
-  const inbound = { kind: 'media', media: { ref, mimeType, size, fileName } };
+  // The server takes the file's type and size from what it stored under `ref`.
+  const { ref, fileName } = media;
+  const inbound = { kind: 'media', media: { ref, fileName } };
   return deliver(JSON.stringify({ chatId, messageId: newOwnMessageId(), inbound }), turn);
 }
 
