@@ -423,6 +423,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           hub,
           attachments,
           requestsPerMinutePerIp: config.WEB_REQUESTS_PER_MINUTE_PER_IP,
+          streamsPerIp: config.WEB_STREAMS_PER_IP,
+          streamsPerProcess: config.WEB_STREAMS_PER_PROCESS,
           expectsFiles: async (chatId) => {
             const { session } = await sessions.load(`web:${chatId}`, Date.now());
             const step =

@@ -161,6 +161,13 @@ export const configSchema = z
     CHAT_MESSAGES_PER_MINUTE: int(1, 10_000).default(30),
     /** Web chat requests per minute from one address; generous, as mobile carriers put many phones behind one. */
     WEB_REQUESTS_PER_MINUTE_PER_IP: int(1, 1_000_000).default(600),
+    /**
+     * Web chat event streams one address may hold open at once in one process (each holds a socket
+     * and is re-read from Redis every 15 s); raise it where many phones share one carrier address.
+     */
+    WEB_STREAMS_PER_IP: int(1, 1_000_000).default(20),
+    /** Web chat event streams open at once in one process, all addresses together; keep it below `ulimit -n`. */
+    WEB_STREAMS_PER_PROCESS: int(1, 1_000_000).default(5000),
   })
   .superRefine((c, ctx) => {
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {

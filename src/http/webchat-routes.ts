@@ -10,6 +10,7 @@ import {
 } from '../attachments/attachment-store.ts';
 import type { WebChatHub } from '../channels/web/web-chat.ts';
 import type { InboundChain } from '../inbound/inbound-chain.ts';
+import { ConcurrencyCap } from './concurrency-cap.ts';
 import { ApiError, parseBody } from './errors.ts';
 
 /** 32 random bytes, base64url: the only key to a browser's conversation, so it must be unguessable. */
@@ -22,6 +23,12 @@ const TURN_DEADLINE_MS = 15_000;
 
 /** Longest message a citizen can type in the web chat. */
 export const MAX_TEXT = 4000;
+
+/**
+ * Uploads one process reads at once: each body is held in memory whole (up to 10 MB) until it is
+ * checked and written, so this bounds that memory. More are answered 503 and the page retries.
+ */
+export const MAX_UPLOADS_IN_PROGRESS = 8;
 
 const inboundSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(MAX_TEXT) }),
@@ -66,6 +73,12 @@ export interface WebChatRoutesDeps {
   expectsFiles: (chatId: string) => Promise<boolean>;
   /** Requests one address may make per minute to the web chat (generous: mobile carriers share addresses). */
   requestsPerMinutePerIp: number;
+  /** Event streams one address may hold open at once in this process. */
+  streamsPerIp: number;
+  /** Event streams open at once in this process, all addresses together. */
+  streamsPerProcess: number;
+  /** Uploads read at once in this process; default `MAX_UPLOADS_IN_PROGRESS`. */
+  uploadsInProgress?: number;
 }
 
 /**
@@ -109,6 +122,9 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     },
   });
   router.use('/chat', perIp);
+  // What is held open rather than requested: sockets and Redis reads (streams), memory (uploads).
+  const streams = new ConcurrencyCap({ perClient: deps.streamsPerIp, perProcess: deps.streamsPerProcess });
+  const uploads = new ConcurrencyCap({ perProcess: deps.uploadsInProgress ?? MAX_UPLOADS_IN_PROGRESS });
 
   router.post('/chat/messages', express.json({ limit: '32kb' }), async (req, res) => {
     const body = parseBody(postSchema, req.body);
@@ -156,6 +172,22 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     const chatId = parseBody(webChatIdSchema, req.query.chatId, 'chatId');
     const lastEventId = req.get('last-event-id');
     const lastId = lastEventId && /^\d{1,20}-\d{1,20}$/.test(lastEventId) ? lastEventId : undefined;
+    // Chat ids cost nothing to make up, so the cap per chat alone does not bound what is open.
+    const slot = streams.acquire(req.ip ?? '');
+    if (slot === 'per_client')
+      throw new ApiError(
+        429,
+        'too_many_streams_from_address',
+        `This address already has ${deps.streamsPerIp} open event streams; close one first.`,
+      );
+    if (slot === 'per_process') {
+      res.set('retry-after', '30');
+      throw new ApiError(
+        429,
+        'streams_full',
+        'The server has as many open event streams as it can hold; please try again later.',
+      );
+    }
     let keepAlive: NodeJS.Timeout | undefined;
     const stop = deps.hub.listen(
       chatId,
@@ -167,8 +199,10 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
       },
       () => res.end(),
     );
-    if (!stop)
+    if (!stop) {
+      slot.release();
       throw new ApiError(429, 'too_many_streams', 'This chat has too many open event streams.', 'chatId');
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -182,13 +216,14 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
     req.on('close', () => {
       clearInterval(keepAlive);
       stop();
+      slot.release();
     });
   });
 
   router.post(
     '/chat/uploads',
     uploadsPerIp,
-    async (req, _res, next) => {
+    async (req, res, next) => {
       // Checked before the body is read: a file nobody asked for is never written to disk.
       const chatId = parseBody(webChatIdSchema, req.query.chatId, 'chatId');
       if (!(await deps.expectsFiles(chatId))) {
@@ -199,6 +234,17 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
           'chatId',
         );
       }
+      // Counted from before the body is read until the answer is sent or the upload is abandoned.
+      const slot = uploads.acquire();
+      if (typeof slot === 'string') {
+        res.set('retry-after', '5');
+        throw new ApiError(
+          503,
+          'uploads_busy',
+          'Mohon maaf, sedang banyak berkas yang diunggah. Berkas akan dikirim ulang. / Too many uploads in progress; the file will be sent again.',
+        );
+      }
+      res.on('close', slot.release);
       next();
     },
     express.raw({ type: Object.keys(ATTACHMENT_TYPES), limit: MAX_ATTACHMENT_BYTES }),
