@@ -162,7 +162,7 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
       throw new ApiError(
         429,
         'rate_limited',
-        'Mohon maaf, pesan Bapak/Ibu terlalu cepat. Silakan tunggu sebentar, lalu kirim kembali. / Sorry, messages are arriving too quickly; please wait a moment and send again.',
+        'Mohon maaf, kami menerima terlalu banyak pesan dalam waktu singkat. Silakan tunggu sebentar, lalu kirim kembali. / Sorry, we received too many messages in a short time; please wait a moment and send again.',
       );
     }
     res.status(202).json({ outcome });
