@@ -1,24 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
-import { answerInOrder, WebChatClient } from '../support/web-client.ts';
+import { answerInOrder, TO_ATTACHMENTS, WebChatClient } from '../support/web-client.ts';
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   Buffer.from('files'),
 ]);
 const PDF = Buffer.from('%PDF-1.4\n% bukti pembayaran\n%%EOF\n');
-
-/** Up to the question that asks for files (flows/complaint.yaml). */
-const TO_ATTACHMENTS: [string, RegExp][] = [
-  ['lapor', /Apa yang ingin/],
-  ['pengaduan', /kategori/i],
-  ['kesehatan', /kabupaten\/kota/i],
-  ['bantul', /judul/i],
-  ['Antrean puskesmas tidak tertib', /jelaskan/i],
-  ['Nomor antrean dibagikan kepada kenalan petugas lebih dulu, warga lain menunggu berjam-jam.', /kapan/i],
-  ['kemarin', /lokasi/i],
-  ['Puskesmas Sewon 1, Bantul', /foto|dokumen/i],
-];
 
 /** A file posted in the web chat is the file the store holds, whatever the post says about it. */
 describe('web chat files', () => {

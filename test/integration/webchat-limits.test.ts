@@ -2,24 +2,12 @@ import { type ClientRequest, request } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_UPLOADS_IN_PROGRESS } from '../../src/http/webchat-routes.ts';
 import { newWebChatId, type TestAduan, useTestApp } from '../support/aduan.ts';
-import { answerInOrder, WebChatClient } from '../support/web-client.ts';
+import { answerInOrder, TO_ATTACHMENTS, WebChatClient } from '../support/web-client.ts';
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   Buffer.from('limits'),
 ]);
-
-/** Up to the question that asks for files (flows/complaint.yaml). */
-const TO_ATTACHMENTS: [string, RegExp][] = [
-  ['lapor', /Apa yang ingin/],
-  ['pengaduan', /kategori/i],
-  ['kesehatan', /kabupaten\/kota/i],
-  ['bantul', /judul/i],
-  ['Antrean puskesmas tidak tertib', /jelaskan/i],
-  ['Nomor antrean dibagikan kepada kenalan petugas lebih dulu, warga lain menunggu berjam-jam.', /kapan/i],
-  ['kemarin', /lokasi/i],
-  ['Puskesmas Sewon 1, Bantul', /foto|dokumen/i],
-];
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 

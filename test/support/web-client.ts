@@ -205,3 +205,15 @@ export async function completeReport(client: WebChatClient, title?: string, body
   );
   return TRACKING_RE.exec(confirmation.text)?.[0] as string;
 }
+
+/** A citizen's answers (with the question each answers) up to the one that asks for files (flows/complaint.yaml). */
+export const TO_ATTACHMENTS: [string, RegExp][] = [
+  ['lapor', /Apa yang ingin/],
+  ['pengaduan', /kategori/i],
+  ['kesehatan', /kabupaten\/kota/i],
+  ['bantul', /judul/i],
+  ['Antrean puskesmas tidak tertib', /jelaskan/i],
+  ['Nomor antrean dibagikan kepada kenalan petugas lebih dulu, warga lain menunggu berjam-jam.', /kapan/i],
+  ['kemarin', /lokasi/i],
+  ['Puskesmas Sewon 1, Bantul', /foto|dokumen/i],
+];
