@@ -109,6 +109,12 @@ export async function benchHttp(o: HttpOptions): Promise<Figure[]> {
       () => autocannon(`${aduan.url}${path}`, o.seconds / 2, o.connections, auth),
       (c) => c.requests.average,
     );
+    // A refusal (a limit, an error) is cheaper than an answer: counted in, it would flatter the figure.
+    const refused = [...rounds.mine, ...rounds.base].reduce((n, c) => n + c.non2xx + c.errors, 0);
+    if (refused > 0)
+      throw new Error(
+        `${refused} requests were refused or failed during the HTTP figure; it would not be a measure of answers`,
+      );
     const k = rounds.ratios.indexOf(rounds.ratio);
     const m = rounds.mine[k] as Cannon;
     const b = rounds.base[k] as Cannon;
