@@ -269,6 +269,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
       handle: (envelope) => chain.handle(envelope),
       firstTimeInGroup: async (chatId) =>
         (await redis.set(keys.telegramGroupNoticed(chatId), '1', 'EX', 30 * 24 * 3600, 'NX')) === 'OK',
+      chatLanguage: async (chatId) =>
+        (await sessions.load(`telegram:${chatId}`, Date.now())).session?.lang ?? null,
       logger: log.child({ channel: 'telegram' }),
       ...(options.telegramChatIntervalMs !== undefined
         ? { perChatIntervalMs: options.telegramChatIntervalMs }

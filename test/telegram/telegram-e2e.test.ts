@@ -205,6 +205,30 @@ describe('Telegram, long polling, against a Bot API emulator', () => {
     expect(events.find((e) => e.type === 'delivery_failed')?.note).toMatch(/blocked by the user/);
   });
 
+  it('answers a voice note in the language the citizen chose, not the phone’s', async () => {
+    const chat = { id: 5008, language_code: 'en' };
+    tg.sendText(chat, 'halo');
+    await tg.waitForMessage(5008, /./, { timeoutMs: 20_000 });
+    // The conversation is in Bahasa Indonesia although the phone is set to English.
+    const loaded = await app.sessions.load('telegram:5008', Date.now());
+    const session = loaded.session;
+    if (!session) throw new Error('no conversation after "halo"');
+    if (session.lang !== 'id')
+      expect(await app.sessions.save('telegram:5008', loaded, { ...session, lang: 'id' })).toBe('saved');
+    const before = tg.messages(5008).length;
+    tg.queueUpdate({
+      message: {
+        message_id: 9001,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 5008, type: 'private', first_name: 'Warga' },
+        from: { id: 5008, is_bot: false, first_name: 'Warga', language_code: 'en' },
+        voice: { file_id: 'voice-1', file_unique_id: 'voice-1', duration: 4 },
+      },
+    });
+    await expect.poll(() => tg.messages(5008).length, { timeout: 20_000 }).toBeGreaterThan(before);
+    expect(tg.messages(5008).at(-1)?.text).toMatch(/^Mohon maaf, jenis pesan ini belum dapat kami proses/);
+  });
+
   it('answers a group once with a link to a private chat, and takes no report there', async () => {
     const group = { id: -1009, type: 'supergroup' as const, title: 'Warga RW 3' };
     tg.sendText(group, '/lapor');

@@ -7,7 +7,7 @@ import type { Update } from 'grammy/types';
 import { AttachmentRejected, MAX_ATTACHMENT_BYTES } from '../../attachments/attachment-store.ts';
 import type { MediaFetcher } from '../../attachments/resolve-attachments.ts';
 import { secretsEqual } from '../../auth/secrets-equal.ts';
-import type { Outbound } from '../../engine/types.ts';
+import type { Lang, Outbound } from '../../engine/types.ts';
 import type { InboundEnvelope, InboundOutcome } from '../../inbound/inbound-chain.ts';
 import { hashId, type Logger } from '../../log/logger.ts';
 import { type ChannelAdapter, PermanentDeliveryError } from '../channel.ts';
@@ -30,6 +30,12 @@ export interface TelegramChannelOptions {
   handle: (envelope: InboundEnvelope) => Promise<InboundOutcome>;
   /** True the first time a group is seen, so a group gets the "talk to me privately" note once. */
   firstTimeInGroup: (chatId: string) => Promise<boolean>;
+  /**
+   * The language the chat's conversation is in (null before it has one), for the few answers the
+   * adapter gives itself: a citizen who chose Bahasa Indonesia on a phone set to English is answered
+   * in Bahasa Indonesia.
+   */
+  chatLanguage?: (chatId: string) => Promise<Lang | null>;
   logger: Logger;
   /** Spacing of messages to one chat (Telegram: about one a second; short bursts tolerated). */
   perChatIntervalMs?: number;
@@ -529,11 +535,12 @@ export class TelegramChannel implements ChannelAdapter {
           ]);
         }
         return;
-      case 'unsupported':
-        await this.send(t.chatId, [
-          { text: t.languageCode?.startsWith('en') ? UNSUPPORTED.en : UNSUPPORTED.id },
-        ]);
+      case 'unsupported': {
+        const chosen = await this.options.chatLanguage?.(t.chatId).catch(() => null);
+        const lang: Lang = chosen ?? (t.languageCode?.startsWith('en') ? 'en' : 'id');
+        await this.send(t.chatId, [{ text: UNSUPPORTED[lang] }]);
         return;
+      }
       case 'callback':
         // Answer first, so the citizen's button stops spinning whatever happens next.
         await this.bot.api.answerCallbackQuery(t.callbackId).catch(() => undefined);
