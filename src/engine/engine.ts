@@ -473,6 +473,7 @@ class Turn {
 
   private onAnswer(flow: Flow, step: Step, inbound: Inbound): void {
     if (step.kind === 'confirm') return this.onConfirm(flow, step, inbound);
+    if (inbound.kind === 'media' && step.kind !== 'media') return this.onFileTooEarly(flow, step, inbound);
     const reply = answerStep(step, inbound, this.s.answers[step.id], this.s.lang, this.ctx);
     switch (reply.kind) {
       case 'answer':
@@ -490,6 +491,30 @@ class Turn {
       case 'retry':
         return this.wrong(flow, reply.reason);
     }
+  }
+
+  /**
+   * A photo or document where the question wants something else. Not a wrong answer: an album comes
+   * as several messages (three photos would otherwise end in the help-or-cancel menu), and the citizen
+   * has only offered more than was asked. A caption at a text question is the answer (a photo whose
+   * caption describes the problem); the file itself is asked for at the files question, if one is
+   * still ahead.
+   */
+  private onFileTooEarly(flow: Flow, step: Step, inbound: Extract<Inbound, { kind: 'media' }>): void {
+    const lang = this.s.lang;
+    const filesAhead = [...flow.stepsById.values()].some(
+      (s) => s.kind === 'media' && !(s.id in this.s.answers),
+    );
+    const later = filesAhead ? t(lang, 'mediaLater') : null;
+    const caption = inbound.caption?.trim();
+    if (caption && step.kind === 'text') {
+      if (later) this.out.push({ text: later });
+      return this.onAnswer(flow, step, { kind: 'text', text: caption });
+    }
+    const reply = answerStep(step, inbound, this.s.answers[step.id], lang, this.ctx);
+    const reason = reply.kind === 'retry' ? reply.reason : t(lang, 'textExpected');
+    this.out.push({ text: later ? `${reason}\n${later}` : reason });
+    this.askCurrent(flow);
   }
 
   private wrong(flow: Flow, reason: string): void {

@@ -109,6 +109,10 @@ const MESSAGES = {
     id: 'Mohon kirim foto atau dokumen, atau ketik *selesai* jika sudah.',
     en: 'Please send a photo or document, or type *done* when finished.',
   },
+  mediaLater: {
+    id: 'Foto atau dokumen dapat Bapak/Ibu kirim nanti, saat kami menanyakan lampiran.',
+    en: 'You can send photos or documents later, when we ask for attachments.',
+  },
   mediaRequired: {
     id: 'Mohon kirim minimal satu foto atau dokumen.',
     en: 'Please send at least one photo or document.',

@@ -193,10 +193,23 @@ describe('text step (title: 10–150 characters, body: 30–4000)', () => {
     }
   });
 
-  it('a file at a text step asks for typed text', () => {
+  it('a file at a text step asks for typed text, says files come later, and is not counted as wrong', () => {
     const r = run([file()], { session: at('title') });
-    expect(r.last[0]?.text).toBe(t('id', 'textExpected'));
+    expect(r.last[0]?.text).toBe(`${t('id', 'textExpected')}\n${t('id', 'mediaLater')}`);
     expectAsks(r.last[1], 'title');
+    expect(r.session.wrongCount).toBe(0);
+    // An album of three photos does not end in the help-or-cancel menu.
+    const album = run([file(), file(), file()], { session: at('title') });
+    expect(album.session.overlay).toBeNull();
+    expectAsks(album.last[1], 'title');
+  });
+
+  it('a photo whose caption describes the problem answers a text question with the caption', () => {
+    const photo = { ...file(), caption: BODY };
+    const r = run([photo], { session: at('body') });
+    expect(r.session.answers.body).toEqual({ kind: 'text', value: BODY });
+    expect(r.last[0]?.text).toBe(t('id', 'mediaLater'));
+    expectAsks(r.last[1], 'incident_date');
   });
 });
 
@@ -228,7 +241,7 @@ describe('date step (incident_date; today is 25 November 2026 in Jakarta)', () =
     ['not a real day', text('31/02/2026'), 'id', t('id', 'dateInvalid')],
     ['nonsense in en', text('no idea'), 'en', t('en', 'dateInvalid')],
     ['more than 3650 days ago', text('12/11/2016'), 'id', t('id', 'dateTooOld', { days: 3650 })],
-    ['a photo at a date step', file(), 'id', t('id', 'dateInvalid')],
+    ['a photo at a date step', file(), 'id', `${t('id', 'dateInvalid')}\n${t('id', 'mediaLater')}`],
   ];
   it.each(refused)('%s → explained, asked again', (_, inbound, lang, reason) => {
     const session = at('incident_date', lang);
@@ -289,7 +302,6 @@ describe('location step', () => {
     ['latitude beyond 90', place(95, 110.4)],
     ['longitude beyond 180', place(-7.7, 200)],
     ['not a number', place(Number.NaN, 110.4)],
-    ['a photo', file()],
     ['0,0 (a phone with no fix)', place(0, 0)],
     ['emoji only', text('🙏🙏🙏🙏🙏')],
     ['digits only', text('1234567')],
