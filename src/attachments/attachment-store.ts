@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The file types Aduan accepts, with the bytes each must start with (a declared type is never trusted alone). */
@@ -47,7 +47,10 @@ export class AttachmentStore {
   constructor(readonly dir: string) {}
 
   /**
-   * Checks and stores `bytes` declared as `mimeType`.
+   * Checks and stores `bytes` declared as `mimeType`. A file stored already (the same photo from
+   * another citizen, a job run twice) is not written again, but its modification time is set to
+   * now: the attachment sweep counts a file's age from its last upload, and must not delete one
+   * that a fresh draft has just referenced.
    * @throws AttachmentRejected when the type is not accepted, the content is not of that type, or it is too large
    */
   async put(bytes: Buffer, mimeType: string): Promise<StoredAttachment> {
@@ -63,6 +66,8 @@ export class AttachmentStore {
     if (!type.magic.every((b, i) => bytes[i] === b))
       throw new AttachmentRejected('type_mismatch', `The file content is not ${mimeType}.`);
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`;
+    const stored = { ref: `file:${name}`, mimeType: mimeType.toLowerCase(), size: bytes.length };
+    if (await touchFile(join(this.dir, name))) return stored;
     await mkdir(this.dir, { recursive: true });
     // Write then rename: a crash mid-write never leaves a half file under the final name. The
     // temporary name is unique, so two uploads of the same file at once do not write one file.
@@ -75,7 +80,26 @@ export class AttachmentStore {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }
-    return { ref: `file:${name}`, mimeType: mimeType.toLowerCase(), size: bytes.length };
+    return stored;
+  }
+
+  /**
+   * Marks a stored file as just used (its modification time set to now) and describes it, as
+   * {@link describe}; null when it is not there. The ticket worker calls it for each file of a
+   * report before storing the ticket: the sweep then keeps the file for its whole grace period,
+   * by which time the ticket (and with it the file's place in the kept set) exists.
+   */
+  async refresh(ref: string): Promise<StoredAttachment | null> {
+    const path = this.pathOf(ref);
+    if (!path) return null;
+    const touched = await touchFile(path);
+    // Touched: the sweep will not delete it. It may be putting the file back under its name at
+    // this instant (it moves a file aside before a last look), so a miss is looked at again.
+    for (let attempt = 0; ; attempt++) {
+      const file = await this.describe(ref);
+      if (file || !touched || attempt >= 3) return file;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Whether a stored reference names a file that is there. */
@@ -102,5 +126,20 @@ export class AttachmentStore {
   pathOf(ref: string): string | null {
     const name = STORED_REF.exec(ref)?.[1];
     return name ? join(this.dir, name) : null;
+  }
+}
+
+/**
+ * Sets a regular file's modification time to now; false when there is no such file or it cannot
+ * be touched (the caller then writes it, or reports it missing).
+ */
+async function touchFile(path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isFile()) return false;
+    const now = new Date();
+    await utimes(path, now, now);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -34,7 +34,8 @@ export function createAttachmentResolver(
       if (STORED_REF.test(item.ref)) {
         // Type and size as the store recorded them, whatever the draft says (a draft saved before
         // the web chat stopped taking them from the page may carry a type the file is not).
-        const file = await store.describe(item.ref);
+        // Refreshed, not only described: the sweep spares it until its ticket lists it as kept.
+        const file = await store.refresh(item.ref);
         if (file) stored.push({ ...named, ref: file.ref, mimeType: file.mimeType, size: file.size });
         else rejected.push({ ...named, mimeType: item.mimeType, reason: 'missing' });
         continue;
