@@ -64,6 +64,30 @@ export class Keys {
     return `${this.prefix}:tickets:all`;
   }
 
+  /**
+   * Set of the stored attachment refs (`file:<sha256>.<ext>`) that some ticket keeps, added in the
+   * ticket's own create script: the attachment sweep never deletes a file named here. Never
+   * shrinks (tickets are not deleted, nor are their files).
+   */
+  get attachmentsKept(): string {
+    return `${this.prefix}:attachments:kept`;
+  }
+  /**
+   * The one-time filling of `attachmentsKept` from tickets stored before it existed: the index in
+   * `ticketsAll` to read next, or `done`. Absent: not started. The sweep deletes no stored file
+   * until it is `done`.
+   */
+  get attachmentsKeptBackfill(): string {
+    return `${this.prefix}:attachments:kept:backfill`;
+  }
+  /**
+   * The attachment sweep's progress: a hash of `cursor` (the last file name looked at; the next
+   * run goes on after it) and `restUntil` (epoch ms: a finished pass starts the next one no sooner).
+   */
+  get attachmentsSweep(): string {
+    return `${this.prefix}:attachments:sweep`;
+  }
+
   /** Hash: sha256(key) → key record (agency or coordinator). */
   get apiKeys(): string {
     return `${this.prefix}:apikeys`;

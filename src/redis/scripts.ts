@@ -10,7 +10,7 @@ const SCRIPTS = [
   'session-save-4',
   'session-settle-2',
   'session-forget-4',
-  'ticket-create-6',
+  'ticket-create-7',
   'ticket-update-6',
   'whatsapp-lock-acquire-2',
   'whatsapp-lock-renew-1',

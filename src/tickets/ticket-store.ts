@@ -1,3 +1,4 @@
+import { STORED_REF } from '../attachments/attachment-store.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ScriptedRedis } from '../redis/scripts.ts';
 import { type Ticket, type TicketEvent, ticketEventSchema, ticketSchema } from './ticket.ts';
@@ -28,7 +29,8 @@ export class TicketStore {
   ) {}
 
   /**
-   * Stores a new ticket unless its submission already has one.
+   * Stores a new ticket unless its submission already has one. Its stored files join the kept
+   * attachments set in the same script, so the attachment sweep never deletes a file a ticket has.
    * @returns `created` with the ticket's tracking id, `exists` with the earlier ticket's id, or
    *   `taken` when the tracking id collides with another ticket (draw a new one).
    */
@@ -43,10 +45,12 @@ export class TicketStore {
       this.keys.ticketsByAgency(ticket.agencyId),
       this.keys.ticketsByStatus(ticket.status),
       this.keys.ticketsAll,
+      this.keys.attachmentsKept,
       ticket.trackingId,
       JSON.stringify(ticket),
       JSON.stringify(firstEvent),
       Date.parse(ticket.createdAt),
+      ...storedRefs(ticket),
     );
     return { result: code === 1 ? 'created' : code === 0 ? 'exists' : 'taken', trackingId };
   }
@@ -107,4 +111,9 @@ export class TicketStore {
   count(): Promise<number> {
     return this.redis.zcard(this.keys.ticketsAll);
   }
+}
+
+/** The refs of a ticket's files that the attachment store holds (`file:…`); other refs name no file. */
+function storedRefs(ticket: Pick<Ticket, 'attachments'>): string[] {
+  return ticket.attachments.map((a) => a.ref).filter((ref) => STORED_REF.test(ref));
 }

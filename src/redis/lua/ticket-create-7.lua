@@ -8,11 +8,13 @@
   KEYS[4] agency index zset
   KEYS[5] status index zset
   KEYS[6] all-tickets index zset
+  KEYS[7] kept attachments set      (stored refs some ticket keeps; the attachment sweep spares them)
 
   ARGV[1] tracking id
   ARGV[2] ticket JSON
   ARGV[3] first event JSON
   ARGV[4] score: creation time, epoch ms
+  ARGV[5…] the ticket's stored attachment refs (`file:<sha256>.<ext>`), none for a report without files
 
   Returns { 1, tracking id } when created, { 0, existing tracking id } when the submission
   already has a ticket, { -1, "" } when the tracking id is taken (the caller draws another).
@@ -26,4 +28,6 @@ redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
+-- In the same step as the ticket: no ticket can exist whose files the sweep does not know to keep.
+for i = 5, #ARGV do redis.call('SADD', KEYS[7], ARGV[i]) end
 return { 1, ARGV[1] }
