@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { AttachmentStore } from './attachments/attachment-store.ts';
+import { attachmentGraceMs, createAttachmentSweeper } from './attachments/attachment-sweep.ts';
 import { createAttachmentResolver, type MediaFetcher } from './attachments/resolve-attachments.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { ChannelRegistry } from './channels/channel.ts';
@@ -361,6 +362,14 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     reminderAfterMs: config.SESSION_REMINDER_MINUTES * 60_000,
     expireAfterMs: config.SESSION_EXPIRY_HOURS * 3_600_000,
   });
+  // Files no ticket keeps, once well past any draft's life, and temporary files a crash left.
+  const sweepAttachments = createAttachmentSweeper({
+    redis,
+    keys,
+    dir: attachments.dir,
+    graceMs: attachmentGraceMs(config.SESSION_EXPIRY_HOURS),
+    logger: log,
+  });
   let workers: Workers | null = null;
   if (runs('worker')) {
     workers = startWorkers({
@@ -375,7 +384,8 @@ export async function startAduan(config: Config, options: StartOptions): Promise
         now: () => new Date(),
         timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
       }),
-      // Every minute: idle reminders and expiry, and reports a stopped process left unqueued.
+      // Every minute: idle reminders and expiry, reports a stopped process left unqueued,
+      // resolved reports no one answered, and (bounded work per run) attachments nothing needs.
       housekeeping: async (now) => {
         await sweep(now);
         const queued = await chain.queuePendingReports(now.getTime() - 30_000);
@@ -386,6 +396,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           now,
         );
         if (closed > 0) log.info({ closed }, 'closed resolved reports the reporter did not answer');
+        await sweepAttachments(now);
       },
       onGaveUp: (queue) => {
         if (queue !== QUEUE.notifications) return;

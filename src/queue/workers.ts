@@ -20,7 +20,7 @@ export interface WorkerDeps {
   service: TicketService;
   channels: ChannelRegistry;
   logger: Logger;
-  /** Runs the periodic housekeeping (idle reminders and expiry). */
+  /** Runs the periodic housekeeping (idle reminders and expiry, auto-close, the attachment sweep). */
   housekeeping: (now: Date) => Promise<void>;
   /** Sends agency webhooks; absent: this process does not work the `webhooks` queue. */
   webhooks?: WebhookDelivery;
