@@ -73,6 +73,8 @@ export interface StartOptions {
   sweepEveryMs?: number;
   /** Spacing of Telegram messages to one chat (default 1000 ms, Telegram's guidance); tests shorten it. */
   telegramChatIntervalMs?: number;
+  /** How long reading one web chat upload's body may take (default 60 s); tests shorten it. */
+  uploadReadMs?: number;
   /**
    * Called when a part fails for good after start-up (Telegram refusing long polling: 401, 409),
    * once the process has shut down cleanly; the CLI exits 1 then, so a supervisor restarts it.
@@ -438,6 +440,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
           requestsPerMinutePerIp: config.WEB_REQUESTS_PER_MINUTE_PER_IP,
           streamsPerIp: config.WEB_STREAMS_PER_IP,
           streamsPerProcess: config.WEB_STREAMS_PER_PROCESS,
+          ...(options.uploadReadMs ? { uploadReadMs: options.uploadReadMs } : {}),
           expectsFiles: async (chatId) => {
             const { session } = await sessions.load(`web:${chatId}`, Date.now());
             const step =

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import {
   ATTACHMENT_TYPES,
@@ -10,6 +10,7 @@ import {
 } from '../attachments/attachment-store.ts';
 import type { WebChatHub } from '../channels/web/web-chat.ts';
 import type { InboundChain } from '../inbound/inbound-chain.ts';
+import { withBodyDeadline } from './body-deadline.ts';
 import { ConcurrencyCap } from './concurrency-cap.ts';
 import { ApiError, parseBody } from './errors.ts';
 
@@ -29,6 +30,20 @@ export const MAX_TEXT = 4000;
  * checked and written, so this bounds that memory. More are answered 503 and the page retries.
  */
 export const MAX_UPLOADS_IN_PROGRESS = 8;
+
+/**
+ * Uploads one address may have read at once in this process. The page sends one file at a time;
+ * a second tab, or two people behind one address, may add one. More are answered 429, so a few
+ * slow clients from one address cannot take every slot of `MAX_UPLOADS_IN_PROGRESS`.
+ */
+export const MAX_UPLOADS_PER_ADDRESS = 2;
+
+/**
+ * How long reading one upload's body may take: 10 MB in 60 s is about 170 kB/s, which a slow
+ * mobile link still makes. Past it the upload is answered 408 and its slot is free again (else a
+ * client sending a byte now and then would hold it until Node's request timeout, five minutes).
+ */
+export const UPLOAD_READ_MS = 60_000;
 
 const inboundSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(MAX_TEXT) }),
@@ -79,6 +94,8 @@ export interface WebChatRoutesDeps {
   streamsPerProcess: number;
   /** Uploads read at once in this process; default `MAX_UPLOADS_IN_PROGRESS`. */
   uploadsInProgress?: number;
+  /** How long reading one upload's body may take (ms); default `UPLOAD_READ_MS`. */
+  uploadReadMs?: number;
 }
 
 /**
@@ -124,7 +141,23 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
   router.use('/chat', perIp);
   // What is held open rather than requested: sockets and Redis reads (streams), memory (uploads).
   const streams = new ConcurrencyCap({ perClient: deps.streamsPerIp, perProcess: deps.streamsPerProcess });
-  const uploads = new ConcurrencyCap({ perProcess: deps.uploadsInProgress ?? MAX_UPLOADS_IN_PROGRESS });
+  const uploads = new ConcurrencyCap({
+    perClient: MAX_UPLOADS_PER_ADDRESS,
+    perProcess: deps.uploadsInProgress ?? MAX_UPLOADS_IN_PROGRESS,
+  });
+  const readUpload = withBodyDeadline(
+    express.raw({ type: Object.keys(ATTACHMENT_TYPES), limit: MAX_ATTACHMENT_BYTES }),
+    deps.uploadReadMs ?? UPLOAD_READ_MS,
+    (_req, res) => {
+      res.status(408).json({
+        error: {
+          code: 'upload_timeout',
+          message:
+            'Mohon maaf, berkas terlalu lama terkirim sehingga pengunggahan dihentikan. Silakan kirim ulang, atau kirim berkas yang lebih kecil. / The file took too long to arrive, so the upload was stopped; please send it again, or send a smaller file.',
+        },
+      });
+    },
+  );
 
   router.post('/chat/messages', express.json({ limit: '32kb' }), async (req, res) => {
     const body = parseBody(postSchema, req.body);
@@ -234,9 +267,19 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
           'chatId',
         );
       }
-      // Counted from before the body is read until the answer is sent or the upload is abandoned.
-      const slot = uploads.acquire();
-      if (typeof slot === 'string') {
+      // Counted from before the body is read until the answer is sent or the upload is abandoned
+      // (or takes too long: `readUpload` answers it then). An IPv6 client is its /56, as the
+      // upload rate limit keys it: one host has many addresses.
+      const slot = uploads.acquire(ipKeyGenerator(req.ip ?? ''));
+      if (slot === 'per_client') {
+        res.set('retry-after', '10');
+        throw new ApiError(
+          429,
+          'too_many_uploads_from_address',
+          'Mohon maaf, sedang ada berkas lain yang diunggah dari alamat ini. Silakan kirim ulang sebentar lagi. / Other uploads from this address are in progress; please send again shortly.',
+        );
+      }
+      if (slot === 'per_process') {
         res.set('retry-after', '5');
         throw new ApiError(
           503,
@@ -247,7 +290,7 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
       res.on('close', slot.release);
       next();
     },
-    express.raw({ type: Object.keys(ATTACHMENT_TYPES), limit: MAX_ATTACHMENT_BYTES }),
+    readUpload,
     async (req, res) => {
       const mimeType = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       // express.raw only parses the accepted types: anything else arrives without a Buffer body.

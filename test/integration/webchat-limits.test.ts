@@ -1,6 +1,8 @@
+import { readdir } from 'node:fs/promises';
 import { type ClientRequest, request } from 'node:http';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_UPLOADS_IN_PROGRESS } from '../../src/http/webchat-routes.ts';
+import { MAX_UPLOADS_IN_PROGRESS, MAX_UPLOADS_PER_ADDRESS } from '../../src/http/webchat-routes.ts';
 import { newWebChatId, type TestAduan, useTestApp } from '../support/aduan.ts';
 import { answerInOrder, TO_ATTACHMENTS, WebChatClient } from '../support/web-client.ts';
 
@@ -10,6 +12,55 @@ const PNG = Buffer.concat([
 ]);
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+/** An upload being sent. `answered`: the status the server answered with, once it has; `closed`: the connection is gone. */
+interface SlowUpload {
+  req: ClientRequest;
+  answered: number | null;
+  code: string | null;
+  closed: boolean;
+}
+
+/**
+ * An upload from a client at `ip` that sends its first bytes and then waits (a slow phone, or
+ * someone holding a slot on purpose). `req.end(rest)` finishes it; `req.destroy()` abandons it.
+ */
+function slowUpload(url: URL, ip: string): SlowUpload {
+  const state: SlowUpload = {
+    req: request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', 'content-length': String(PNG.length), 'x-forwarded-for': ip },
+    }),
+    answered: null,
+    code: null,
+    closed: false,
+  };
+  state.req.on('response', (res) => {
+    state.answered = res.statusCode ?? 0;
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    res.on('end', () => {
+      state.code = (JSON.parse(body || '{}') as { error?: { code?: string } }).error?.code ?? null;
+    });
+    res.on('error', () => undefined);
+  });
+  state.req.on('error', () => undefined);
+  state.req.on('close', () => {
+    state.closed = true;
+  });
+  state.req.write(PNG.subarray(0, 8));
+  return state;
+}
+
+/** A whole upload from a client at `ip`. */
+const upload = (url: URL, ip: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'image/png', 'x-forwarded-for': ip }, body: PNG });
+
+/** Waits `ms`. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * What the web chat holds open (event streams, uploads being read) is capped per address and per
@@ -86,56 +137,30 @@ describe('web chat limits on what is held open', () => {
     // rate limit (60 per 10 minutes) must not answer first.
     let clients = 0;
     const address = () => `10.1.${Math.floor(++clients / 250)}.${clients % 250}`;
-    const upload = () =>
-      fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'image/png', 'x-forwarded-for': address() },
-        body: PNG,
-      });
-
-    /** An upload that sends its first bytes and then waits (a slow phone); `answered` once the server replies. */
-    const slowUpload = () => {
-      const state: { req: ClientRequest; answered: number | null } = {
-        req: request(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'image/png',
-            'content-length': String(PNG.length),
-            'x-forwarded-for': address(),
-          },
-        }),
-        answered: null,
-      };
-      state.req.on('response', (res) => {
-        state.answered = res.statusCode ?? 0;
-        res.resume();
-      });
-      state.req.on('error', () => undefined);
-      state.req.write(PNG.subarray(0, 8));
-      return state;
-    };
+    const quickUpload = () => upload(url, address());
+    const slow = () => slowUpload(url, address());
     /**
      * Starts one slow upload per slot, then probes until the server refuses one more. A slow upload
      * that reached the server after a probe was refused in its place: it is started again.
      */
     const fill = async () => {
-      const slow = Array.from({ length: MAX_UPLOADS_IN_PROGRESS }, slowUpload);
+      const started = Array.from({ length: MAX_UPLOADS_IN_PROGRESS }, slow);
       for (let attempt = 0; attempt < 200; attempt++) {
-        const res = await upload();
-        if (res.status === 503) return { slow, refused: res };
+        const res = await quickUpload();
+        if (res.status === 503) return { slow: started, refused: res };
         expect(res.status).toBe(201);
-        for (const [i, s] of slow.entries())
+        for (const [i, s] of started.entries())
           if (s.answered !== null) {
             s.req.destroy();
-            slow[i] = slowUpload();
+            started[i] = slow();
           }
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await pause(10);
       }
       throw new Error('never refused');
     };
     /** How many of a round's slow uploads the server is still reading (no answer yet). */
     const stillRead = async (round: { slow: { answered: number | null }[] }) => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await pause(200);
       return round.slow.filter((s) => s.answered === null).length;
     };
 
@@ -149,7 +174,7 @@ describe('web chat limits on what is held open', () => {
     const [done, ...abandoned] = first.slow;
     done?.req.end(PNG.subarray(8));
     await expect.poll(() => done?.answered).toBe(201);
-    expect((await upload()).status).toBe(201);
+    expect((await quickUpload()).status).toBe(201);
 
     // The others are abandoned mid-body: all their slots come back (once the server has seen
     // them go), so a full set is read at once again.
@@ -163,5 +188,79 @@ describe('web chat limits on what is held open', () => {
       })
       .toBe(MAX_UPLOADS_IN_PROGRESS);
     citizen.close();
+  });
+});
+
+describe('web chat uploads per address, and sent too slowly', () => {
+  const READ_MS = 1500;
+  const env = useTestApp({ env: { WEB_REQUESTS_PER_MINUTE_PER_IP: '100000' }, uploadReadMs: READ_MS });
+  let app: TestAduan;
+  let url: URL;
+  beforeAll(async () => {
+    app = env.app;
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    await answerInOrder(citizen, TO_ATTACHMENTS);
+    citizen.close();
+    url = new URL(`/chat/uploads?chatId=${citizen.chatId}`, app.url as string);
+  });
+
+  it(`reads at most ${MAX_UPLOADS_PER_ADDRESS} uploads at once from one address; other addresses are not held up`, async () => {
+    const ip = '10.2.0.1';
+    const held = Array.from({ length: MAX_UPLOADS_PER_ADDRESS }, () => slowUpload(url, ip));
+    // Probes until one more from the address is refused. A slow upload that reached the server
+    // while a probe was being read was refused in its place: it is started again. (Few probes:
+    // the address may send 60 uploads per 10 minutes.)
+    let refused: Response | undefined;
+    for (let attempt = 0; attempt < 20 && !refused; attempt++) {
+      for (const [i, s] of held.entries())
+        if (s.answered !== null) {
+          s.req.destroy();
+          held[i] = slowUpload(url, ip);
+        }
+      await pause(100);
+      const res = await upload(url, ip);
+      if (res.status === 429) refused = res;
+      else expect(res.status).toBe(201);
+    }
+    if (!refused) throw new Error('never refused');
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await errorCode(refused)).toBe('too_many_uploads_from_address');
+
+    // Another address uploads meanwhile, and the address's own uploads are still being read.
+    expect((await upload(url, '10.2.0.2')).status).toBe(201);
+    expect(held.map((s) => s.answered)).toEqual(held.map(() => null));
+
+    // One finishes: the address may upload again.
+    const [done, ...rest] = held;
+    done?.req.end(PNG.subarray(8));
+    await expect.poll(() => done?.answered).toBe(201);
+    expect((await upload(url, ip)).status).toBe(201);
+    for (const s of rest) s.req.destroy();
+  });
+
+  it('answers an upload not read within the time limit 408, frees its slot, and writes no file', async () => {
+    // The files stored so far (none when this test runs alone).
+    const files = () => readdir(join(app.dataDir, 'attachments')).catch(() => []);
+    const stored = await files();
+    const ip = '10.3.0.1';
+    const started = Date.now();
+    const stalled = slowUpload(url, ip);
+    await expect.poll(() => stalled.answered, { timeout: READ_MS + 10_000 }).toBe(408);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(READ_MS - 100);
+    await expect.poll(() => stalled.code).toBe('upload_timeout');
+    // The rest of the body is not waited for: the connection is closed.
+    await expect.poll(() => stalled.closed).toBe(true);
+
+    // Its slot came back: the address has its whole share again, read at once (not refused)…
+    const again = Array.from({ length: MAX_UPLOADS_PER_ADDRESS }, () => slowUpload(url, ip));
+    await pause(300);
+    expect(again.map((s) => s.answered)).toEqual(again.map(() => null));
+    // …and cut off in time as well.
+    await expect
+      .poll(() => again.map((s) => s.answered), { timeout: READ_MS + 10_000 })
+      .toEqual(again.map(() => 408));
+    // Nothing was written for any of them, not even a temporary file.
+    expect(await files()).toEqual(stored);
   });
 });

@@ -28,6 +28,8 @@ export interface TestAduanOptions {
   sweepEveryMs?: number;
   /** Spacing of Telegram messages per chat; tests default to 0 so conversations run at full speed. */
   telegramChatIntervalMs?: number;
+  /** How long reading one web chat upload's body may take (ms); tests of the limit shorten it. */
+  uploadReadMs?: number;
 }
 
 /** A real Aduan on a free loopback port, against a real redis-server, with its logs captured. */
@@ -57,6 +59,7 @@ export async function startTestAduan(options: TestAduanOptions): Promise<TestAdu
     logger: createLogger(config.LOG_LEVEL, logs),
     keyPrefix,
     ...(options.sweepEveryMs ? { sweepEveryMs: options.sweepEveryMs } : {}),
+    ...(options.uploadReadMs ? { uploadReadMs: options.uploadReadMs } : {}),
     telegramChatIntervalMs: options.telegramChatIntervalMs ?? 0,
   });
   return Object.assign(app, { config, logs, dataDir, keyPrefix });

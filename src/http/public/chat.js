@@ -280,7 +280,8 @@ async function reportFailure(turn, res, retry) {
     setNote(turn, 'mengirim…');
     enqueue(retry);
   };
-  const retryable = !res || res.status === 429;
+  // 408: an upload the server stopped reading in time (a slow link); it may well go through now.
+  const retryable = !res || res.status === 429 || res.status === 408;
   setNote(turn, text, true, retryable ? button('Kirim ulang', again, 'link') : null);
 }
 
