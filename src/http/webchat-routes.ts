@@ -203,7 +203,12 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
 
   router.get('/chat/events', (req, res) => {
     const chatId = parseBody(webChatIdSchema, req.query.chatId, 'chatId');
-    const lastEventId = req.get('last-event-id');
+    // A page that opens a new EventSource (its last one was refused and closed) cannot set this
+    // header, so it names the id in the query. The header wins: the browser sends it on its own
+    // reconnects, with a newer id than the one in the URL.
+    const lastEventId =
+      req.get('last-event-id') ??
+      (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
     const lastId = lastEventId && /^\d{1,20}-\d{1,20}$/.test(lastEventId) ? lastEventId : undefined;
     // Chat ids cost nothing to make up, so the cap per chat alone does not bound what is open.
     const slot = streams.acquire(req.ip ?? '');

@@ -99,6 +99,33 @@ describe('the core loop, end to end', () => {
     again.close();
   });
 
+  it('replays after a lastEventId in the URL as well: a page opening a new EventSource cannot set the header', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    await citizen.post({ kind: 'start' });
+    const first = await citizen.waitFor(/Selamat datang/);
+    citizen.close();
+    await new WebChatClient(app.url as string, citizen.chatId).post({ kind: 'text', text: 'lapor' });
+
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/chat/events?chatId=${citizen.chatId}&lastEventId=${first.id}`, {
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    let text = '';
+    const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader();
+    while (reader && !text.includes('Apa yang ingin')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    controller.abort();
+    // What came after the greeting (the citizen's "lapor", then the question), not the greeting.
+    expect(text).toContain('event: citizen');
+    expect(text).toContain('Apa yang ingin');
+    expect(text).not.toContain(`id: ${first.id}\n`);
+  });
+
   it('answers the same platform message once, however often it is delivered', async () => {
     const citizen = new WebChatClient(app.url as string);
     await citizen.connect();

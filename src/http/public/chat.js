@@ -416,16 +416,6 @@ function maybeStart() {
   });
 }
 
-// EventSource reconnects by itself, sending Last-Event-ID: no retry loop of our own.
-const events = new EventSource(`/chat/events?chatId=${encodeURIComponent(chatId)}`);
-events.addEventListener('open', () => setStatus('Terhubung'));
-events.addEventListener('error', () =>
-  setStatus(
-    events.readyState === EventSource.CLOSED
-      ? 'Koneksi terputus. Muat ulang halaman untuk mencoba lagi.'
-      : 'Menyambung ulang…',
-  ),
-);
 function parse(event) {
   try {
     const msg = JSON.parse(event.data);
@@ -434,14 +424,63 @@ function parse(event) {
     return null; // ignore a malformed event
   }
 }
-// The bot's messages, and the citizen's own (one transcript, in order; each event id once).
-events.addEventListener('message', (event) => {
-  const msg = parse(event);
-  if (msg) showBotMessage(msg);
+
+// The newest event id received. EventSource sends it (Last-Event-ID) when it reconnects by itself;
+// a new EventSource cannot, so it names it in its URL: either way only what was missed is replayed.
+let lastEventId = '';
+
+// EventSource reconnects by itself after a dropped connection. An error answer (429: too many
+// streams from this address, or the server full) closes it for good: then a new one is opened
+// after 2 s, 4 s, 8 s … up to 60 s, each a little shorter at random, so that pages refused together
+// do not all come back at the same moment.
+const RECONNECT_MIN_MS = 2000;
+const RECONNECT_MAX_MS = 60000;
+// After five refusals in a row (half a minute or more), the status says so, and that we keep trying.
+const FAILURES_SHOWN = 5;
+let failures = 0;
+let reconnectTimer = null;
+
+function connect() {
+  reconnectTimer = null;
+  const after = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : '';
+  const events = new EventSource(`/chat/events?chatId=${encodeURIComponent(chatId)}${after}`);
+  events.addEventListener('open', () => {
+    failures = 0;
+    setStatus('Terhubung');
+  });
+  events.addEventListener('error', () => {
+    if (events.readyState !== EventSource.CLOSED) return setStatus('Menyambung kembali…');
+    failures++;
+    setStatus(
+      failures < FAILURES_SHOWN
+        ? 'Menyambung kembali…'
+        : 'Belum tersambung. Kami terus mencoba menyambung kembali…',
+    );
+    const delay = Math.min(RECONNECT_MIN_MS * 2 ** (failures - 1), RECONNECT_MAX_MS);
+    reconnectTimer = setTimeout(connect, delay * (0.75 + Math.random() / 4));
+  });
+  // The bot's messages, and the citizen's own (one transcript, in order; each event id once).
+  events.addEventListener('message', (event) => {
+    const msg = parse(event);
+    if (!msg) return;
+    lastEventId = msg.id;
+    showBotMessage(msg);
+  });
+  events.addEventListener('citizen', (event) => {
+    const msg = parse(event);
+    if (!msg) return;
+    lastEventId = msg.id;
+    showMyMessage(msg);
+  });
+  events.addEventListener('ready', maybeStart);
+}
+
+// Back online (a phone that lost its network): no need to wait for the next try.
+addEventListener('online', () => {
+  if (reconnectTimer === null) return;
+  clearTimeout(reconnectTimer);
+  connect();
 });
-events.addEventListener('citizen', (event) => {
-  const msg = parse(event);
-  if (msg) showMyMessage(msg);
-});
-events.addEventListener('ready', maybeStart);
+
+connect();
 updateComposer();
