@@ -25,9 +25,19 @@ async function refusal(res: Response): Promise<{ status: number; code: string; t
 describe('the HTTP layer under hostile requests', () => {
   const env = useTestApp({ env: { WEB_REQUESTS_PER_MINUTE_PER_IP: '100000' } });
   let app: TestAduan;
-  /** Keys this app has in Redis other than BullMQ's (whose housekeeping job writes on its own). */
+  /**
+   * Keys this app has in Redis other than those the housekeeping job writes on its own schedule
+   * (BullMQ's, and the attachment sweep's progress and backfill marks).
+   */
   const appKeys = async () =>
-    (await app.redis.keys(`${app.keyPrefix}:*`)).filter((k) => !k.startsWith(`${app.keys.bull}:`)).sort();
+    (await app.redis.keys(`${app.keyPrefix}:*`))
+      .filter(
+        (k) =>
+          !k.startsWith(`${app.keys.bull}:`) &&
+          k !== app.keys.attachmentsSweep &&
+          k !== app.keys.attachmentsKeptBackfill,
+      )
+      .sort();
   const files = async () => readdir(join(app.dataDir, 'attachments')).catch(() => [] as string[]);
   beforeAll(() => {
     app = env.app;
