@@ -165,7 +165,7 @@ export const configSchema = z
      * Web chat event streams one address may hold open at once in one process (each holds a socket
      * and is re-read from Redis every 15 s); raise it where many phones share one carrier address.
      */
-    WEB_STREAMS_PER_IP: int(1, 1_000_000).default(20),
+    WEB_STREAMS_PER_IP: int(1, 1_000_000).default(50),
     /** Web chat event streams open at once in one process, all addresses together; keep it below `ulimit -n`. */
     WEB_STREAMS_PER_PROCESS: int(1, 1_000_000).default(5000),
   })

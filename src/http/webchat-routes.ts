@@ -32,11 +32,12 @@ export const MAX_TEXT = 4000;
 export const MAX_UPLOADS_IN_PROGRESS = 8;
 
 /**
- * Uploads one address may have read at once in this process. The page sends one file at a time;
- * a second tab, or two people behind one address, may add one. More are answered 429, so a few
- * slow clients from one address cannot take every slot of `MAX_UPLOADS_IN_PROGRESS`.
+ * Uploads one address may have read at once in this process: half of `MAX_UPLOADS_IN_PROGRESS`,
+ * so slow clients from one address cannot take every slot. The page sends one file at a time, but
+ * Indonesian mobile carriers put many phones behind one address (carrier-grade NAT), and several
+ * citizens sending a photo at once must not be refused; more than this are answered 429.
  */
-export const MAX_UPLOADS_PER_ADDRESS = 2;
+export const MAX_UPLOADS_PER_ADDRESS = 4;
 
 /**
  * How long reading one upload's body may take: 10 MB in 60 s is about 170 kB/s, which a slow

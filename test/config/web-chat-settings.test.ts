@@ -4,7 +4,7 @@ import { configProblems } from '../support/config-problems.ts';
 
 describe('web chat settings', () => {
   it('caps open event streams at 20 per address and 5,000 per process unless set', () => {
-    expect(loadConfig({})).toMatchObject({ WEB_STREAMS_PER_IP: 20, WEB_STREAMS_PER_PROCESS: 5000 });
+    expect(loadConfig({})).toMatchObject({ WEB_STREAMS_PER_IP: 50, WEB_STREAMS_PER_PROCESS: 5000 });
     expect(loadConfig({ WEB_STREAMS_PER_IP: '200', WEB_STREAMS_PER_PROCESS: '20000' })).toMatchObject({
       WEB_STREAMS_PER_IP: 200,
       WEB_STREAMS_PER_PROCESS: 20000,
