@@ -354,6 +354,9 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     // The citizen's own deletion request runs the operator's use case (admin API, CLI).
     forget: (address) => forgetChat(forgetDeps, address),
     onTurn: metrics.observeTurn,
+    keepFiles: async (refs) => {
+      await Promise.all(refs.map((ref) => attachments.refresh(ref)));
+    },
   });
 
   const sweep = createIdleSweeper({

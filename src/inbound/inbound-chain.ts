@@ -52,6 +52,18 @@ export interface InboundChainDeps {
   forget?: (address: ChatAddress) => Promise<unknown>;
   /** Told how long each message took and how it ended (`error`: it threw); metrics observe it. */
   onTurn?: (ms: number, outcome: InboundOutcome | 'error') => void;
+  /**
+   * Marks the stored files a draft holds as still in use. Housekeeping deletes files no ticket keeps
+   * once they are older than a grace period, and a draft lives as long as the citizen keeps answering:
+   * without this, a photo sent early in a report finished days later would be gone by then.
+   */
+  keepFiles?: (refs: string[]) => Promise<void>;
+}
+
+/** The stored files a session's draft (and a draft parked for a status check) refers to. */
+export function filesOfDraft(session: Session): string[] {
+  const answers = [...Object.values(session.answers), ...Object.values(session.parked?.answers ?? {})];
+  return answers.flatMap((a) => (a.kind === 'media' ? a.value.map((m) => m.ref) : []));
 }
 
 /**
@@ -204,6 +216,13 @@ export class InboundChain {
         log().debug({ attempt }, 'session changed concurrently; running the turn again');
         continue;
       }
+      const files = this.deps.keepFiles ? filesOfDraft(result.session) : [];
+      if (files.length > 0)
+        await this.deps
+          .keepFiles?.(files)
+          .catch((err: Error) =>
+            log().warn({ error: err.message }, "could not mark the draft's files as in use"),
+          );
       for (const { submission, reporter } of reports) {
         await this.deps.submit(submission, reporter);
         log().info({ submissionId: submission.submissionId }, 'report submitted');

@@ -1,3 +1,5 @@
+import { stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestAduan, useTestApp } from '../support/aduan.ts';
 import { answerInOrder, TO_ATTACHMENTS, WebChatClient } from '../support/web-client.ts';
@@ -63,6 +65,30 @@ describe('web chat files', () => {
       { ref, mimeType: 'application/pdf', size: PDF.length, fileName: 'bukti.pdf' },
       { ref: pngRef, mimeType: 'image/png', size: PNG.length },
     ]);
+    citizen.close();
+  });
+
+  it('a draft that keeps going keeps its files fresh, so housekeeping cannot take a photo sent days before the report is sent', async () => {
+    const citizen = new WebChatClient(app.url as string);
+    await citizen.connect();
+    await answerInOrder(citizen, TO_ATTACHMENTS);
+    const upload = await fetch(`${app.url}/chat/uploads?chatId=${citizen.chatId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.concat([PNG, Buffer.from('fresh')]),
+    });
+    const { ref } = (await upload.json()) as { ref: string };
+    const before = citizen.received.length;
+    expect((await citizen.post({ kind: 'media', media: { ref } })).status).toBe(202);
+    await citizen.waitFor((m) => citizen.received.indexOf(m) >= before && /Berkas diterima/.test(m.text));
+    // As if the photo had been sent three days ago and the citizen came back only now.
+    const path = join(app.dataDir, 'attachments', ref.replace(/^file:/, ''));
+    const threeDaysAgo = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+    await utimes(path, threeDaysAgo, threeDaysAgo);
+    const n = citizen.received.length;
+    await citizen.say('selesai');
+    await citizen.waitFor((m) => citizen.received.indexOf(m) >= n && /anonim/i.test(m.text));
+    expect(Date.now() - (await stat(path)).mtimeMs).toBeLessThan(60_000);
     citizen.close();
   });
 });
