@@ -355,7 +355,7 @@ export async function startAduan(config: Config, options: StartOptions): Promise
     forget: (address) => forgetChat(forgetDeps, address),
     onTurn: metrics.observeTurn,
     keepFiles: async (refs) => {
-      await Promise.all(refs.map((ref) => attachments.refresh(ref)));
+      await Promise.all(refs.map((ref) => attachments.touch(ref)));
     },
   });
 

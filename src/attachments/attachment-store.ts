@@ -90,9 +90,7 @@ export class AttachmentStore {
    * by which time the ticket (and with it the file's place in the kept set) exists.
    */
   async refresh(ref: string): Promise<StoredAttachment | null> {
-    const path = this.pathOf(ref);
-    if (!path) return null;
-    const touched = await touchFile(path);
+    const touched = await this.touch(ref);
     // Touched: the sweep will not delete it. It may be putting the file back under its name at
     // this instant (it moves a file aside before a last look), so a miss is looked at again.
     for (let attempt = 0; ; attempt++) {
@@ -100,6 +98,12 @@ export class AttachmentStore {
       if (file || !touched || attempt >= 3) return file;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Marks a stored file as just used (modification time now), for the sweep; false when it is not there. */
+  async touch(ref: string): Promise<boolean> {
+    const path = this.pathOf(ref);
+    return path ? touchFile(path) : false;
   }
 
   /** Whether a stored reference names a file that is there. */

@@ -1,3 +1,5 @@
+import { CARDINALS, numberWords, ORDINALS } from './number-words.ts';
+
 /**
  * Matching what a citizen typed against the options of a choice step. Buttons are not always there
  * (WhatsApp lists, SMS-style numbered lists, people who just type), so "2", "aspirasi", "ASPIRASI!",
@@ -173,20 +175,7 @@ const NO_WORDS = new Set([
 ]);
 
 /** Numbers one to ten written as words, cardinal and ordinal, Indonesian and English. */
-const NUMBER_WORDS = new Map<string, number>(
-  [
-    ['satu', 'pertama', 'one', 'first'],
-    ['dua', 'kedua', 'two', 'second'],
-    ['tiga', 'ketiga', 'three', 'third'],
-    ['empat', 'keempat', 'four', 'fourth'],
-    ['lima', 'kelima', 'five', 'fifth'],
-    ['enam', 'keenam', 'six', 'sixth'],
-    ['tujuh', 'ketujuh', 'seven', 'seventh'],
-    ['delapan', 'kedelapan', 'eight', 'eighth'],
-    ['sembilan', 'kesembilan', 'nine', 'ninth'],
-    ['sepuluh', 'kesepuluh', 'ten', 'tenth'],
-  ].flatMap((words, i) => words.map((w) => [w, i + 1] as [string, number])),
-);
+const NUMBER_WORDS = numberWords(CARDINALS, ORDINALS);
 
 /** Strings of printable ASCII only (space to tilde). */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

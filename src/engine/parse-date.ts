@@ -1,3 +1,4 @@
+import { CARDINALS, numberWords } from './number-words.ts';
 import type { Lang } from './types.ts';
 
 /**
@@ -108,31 +109,12 @@ const RELATIVE_DAYS = table({
 });
 
 /** Counts written as words: "dua hari lalu", "a week ago", and the "se-" prefix of "seminggu"/"sehari". */
-const COUNT_WORDS = table({
-  se: 1,
-  satu: 1,
-  dua: 2,
-  tiga: 3,
-  empat: 4,
-  lima: 5,
-  enam: 6,
-  tujuh: 7,
-  delapan: 8,
-  sembilan: 9,
-  sepuluh: 10,
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-});
+const COUNT_WORDS: ReadonlyMap<string, number> = new Map([
+  ...numberWords(CARDINALS),
+  ['se', 1],
+  ['a', 1],
+  ['an', 1],
+]);
 
 const UNIT_DAYS = table({
   hari: 1,

@@ -211,8 +211,9 @@ export function webChatRoutes(deps: WebChatRoutesDeps): Router {
       req.get('last-event-id') ??
       (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
     const lastId = lastEventId && /^\d{1,20}-\d{1,20}$/.test(lastEventId) ? lastEventId : undefined;
-    // Chat ids cost nothing to make up, so the cap per chat alone does not bound what is open.
-    const slot = streams.acquire(req.ip ?? '');
+    // Chat ids cost nothing to make up, so the cap per chat alone does not bound what is open. An
+    // IPv6 client is its /56, as for uploads: one host has many addresses.
+    const slot = streams.acquire(ipKeyGenerator(req.ip ?? ''));
     if (slot === 'per_client')
       throw new ApiError(
         429,
